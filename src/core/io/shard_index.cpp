@@ -1,0 +1,179 @@
+#include "core/io/shard_index.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/io/sha256.h"
+#include "core/io/shard_format.h"
+#include "core/io/shard_reader.h"
+#include "dap/version.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace dap {
+
+int64_t ShardIndex::video_count() const {
+  int64_t n = 0;
+  for (const auto& s : shards) n += s.videos;
+  return n;
+}
+int64_t ShardIndex::frame_count() const {
+  int64_t n = 0;
+  for (const auto& s : shards) n += s.frames;
+  return n;
+}
+int64_t ShardIndex::byte_count() const {
+  int64_t n = 0;
+  for (const auto& s : shards) n += s.bytes;
+  return n;
+}
+
+void write_shard_index(const std::string& folder, const ShardIndex& index) {
+  json shards = json::array();
+  for (const auto& s : index.shards) {
+    shards.push_back({{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
+                      {"sha256", s.sha256}, {"video_ids", s.video_ids}});
+  }
+  json failures = json::array();
+  for (const auto& f : index.failures) failures.push_back({{"id", f.id}, {"path", f.path}, {"reason", f.reason}});
+  const json document = {
+      {"format", shard::kIndexFormat},
+      {"format_version", shard::kIndexFormatVersion},
+      {"shard_format", shard::kFormat},
+      {"shard_format_version", shard::kFormatVersion},
+      {"producer", kProducer},
+      {"height", index.height},
+      {"width", index.width},
+      {"enhancer", index.enhancer},
+      {"enhancer_weights_sha256", index.enhancer_sha256},
+      {"settings_sha256", index.settings_sha256},
+      {"class_names", index.class_names},
+      {"manifest_videos", index.manifest_videos},
+      {"num_videos", index.video_count()},
+      {"num_frames", index.frame_count()},
+      {"num_bytes", index.byte_count()},
+      {"num_failures", static_cast<int64_t>(index.failures.size())},
+      {"shards", shards},
+      {"failures", failures},
+      {"config", index.config_text},
+  };
+  const fs::path final_path = fs::path(folder) / shard::kIndexFileName;
+  const fs::path temporary = final_path.string() + shard::kTemporarySuffix;
+  {
+    std::ofstream out(temporary);
+    out << document.dump(2) << "\n";
+    if (!out.flush()) throw Error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, final_path);
+}
+
+ShardIndex read_shard_index(const std::string& folder) {
+  const fs::path path = fs::path(folder) / shard::kIndexFileName;
+  std::ifstream in(path);
+  if (!in) throw InputError("no shard index at '" + path.string() + "' (run dap-preprocess first)");
+  json document;
+  try {
+    in >> document;
+  } catch (const json::exception& e) {
+    throw InputError("'" + path.string() + "' is not valid JSON: " + e.what());
+  }
+  const std::string format = document.value("format", "(none)");
+  const int64_t version = document.value("format_version", int64_t{-1});
+  if (format != shard::kIndexFormat || version != shard::kIndexFormatVersion) {
+    throw InputError("'" + path.string() + "' has format \"" + format + "\" version " + std::to_string(version) +
+                     "; this reader knows only \"" + shard::kIndexFormat + "\" version " +
+                     std::to_string(shard::kIndexFormatVersion));
+  }
+  ShardIndex index;
+  index.height = document.at("height");
+  index.width = document.at("width");
+  index.enhancer = document.at("enhancer");
+  index.enhancer_sha256 = document.at("enhancer_weights_sha256");
+  index.settings_sha256 = document.at("settings_sha256");
+  index.config_text = document.at("config");
+  index.class_names = document.at("class_names").get<std::vector<std::string>>();
+  index.manifest_videos = document.at("manifest_videos");
+  for (const auto& s : document.at("shards")) {
+    ShardSummary summary;
+    summary.file = s.at("file");
+    summary.videos = s.at("videos");
+    summary.frames = s.at("frames");
+    summary.bytes = s.at("bytes");
+    summary.sha256 = s.at("sha256");
+    summary.video_ids = s.at("video_ids").get<std::vector<std::string>>();
+    index.shards.push_back(summary);
+  }
+  for (const auto& f : document.at("failures")) index.failures.push_back({f.at("id"), f.at("path"), f.at("reason")});
+  return index;
+}
+
+namespace {
+
+std::string read_sidecar(const fs::path& sidecar) {
+  std::ifstream in(sidecar);
+  std::string checksum;
+  in >> checksum;
+  return checksum;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::vector<ShardSummary> collect_complete_shards(const std::string& folder, const std::string& settings_sha256,
+                                                  std::vector<std::string>* removed) {
+  std::vector<ShardSummary> complete;
+  if (!fs::exists(folder)) return complete;
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(folder)) entries.push_back(entry.path());
+  std::sort(entries.begin(), entries.end());
+  const auto discard = [&](const fs::path& p, const std::string& why) {
+    fs::remove(p);
+    if (removed) removed->push_back(p.filename().string() + " (" + why + ")");
+  };
+  for (const auto& path : entries) {
+    const std::string name = path.filename().string();
+    if (ends_with(name, shard::kTemporarySuffix)) {
+      discard(path, "unfinished temporary file");
+      continue;
+    }
+    if (!ends_with(name, ".h5")) continue;
+    const fs::path sidecar = path.string() + shard::kChecksumSuffix;
+    const std::string expected = fs::exists(sidecar) ? read_sidecar(sidecar) : "";
+    if (expected.empty() || expected != sha256_file(path.string())) {
+      discard(path, "checksum missing or wrong");
+      if (fs::exists(sidecar)) fs::remove(sidecar);
+      continue;
+    }
+    ShardReader reader(path.string());
+    if (reader.attribute(shard::kAttrSettingsSha256) != settings_sha256) {
+      throw InputError("'" + path.string() +
+                       "' was written with other preprocessing settings; use another output folder or remove it");
+    }
+    ShardSummary summary;
+    summary.file = name;
+    summary.videos = reader.video_count();
+    summary.frames = reader.frame_count();
+    summary.bytes = static_cast<int64_t>(fs::file_size(path));
+    summary.sha256 = expected;
+    summary.video_ids = reader.video_ids();
+    complete.push_back(summary);
+  }
+  // Sidecars whose shard never got its final name belong to nothing.
+  for (const auto& path : entries) {
+    const std::string name = path.filename().string();
+    if (!ends_with(name, shard::kChecksumSuffix) || !fs::exists(path)) continue;
+    const std::string shard_name = name.substr(0, name.size() - std::string(shard::kChecksumSuffix).size());
+    if (!fs::exists(path.parent_path() / shard_name)) discard(path, "checksum of a shard that was never completed");
+  }
+  return complete;
+}
+
+}  // namespace dap

@@ -1,0 +1,68 @@
+#include "core/io/shard_reader.h"
+
+#include "core/error.h"
+#include "core/io/shard_format.h"
+
+namespace dap {
+
+ShardReader::ShardReader(const std::string& path) : path_(path) {
+  h5::disable_auto_error_printing();
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError("cannot open shard '" + path + "' (missing, truncated or not HDF5)");
+  }
+  file_ = h5::Handle(id);
+  const hid_t f = file_.get();
+  const std::string format =
+      h5::has_attribute(f, shard::kAttrFormat) ? h5::read_string_attribute(f, shard::kAttrFormat) : "(none)";
+  const int64_t version =
+      h5::has_attribute(f, shard::kAttrFormatVersion) ? h5::read_int_attribute(f, shard::kAttrFormatVersion) : -1;
+  if (format != shard::kFormat || version != shard::kFormatVersion) {
+    throw InputError("'" + path + "' has format \"" + format + "\" version " + std::to_string(version) +
+                     "; this reader knows only \"" + shard::kFormat + "\" version " +
+                     std::to_string(shard::kFormatVersion));
+  }
+  height_ = static_cast<int>(h5::read_int_attribute(f, shard::kAttrHeight));
+  width_ = static_cast<int>(h5::read_int_attribute(f, shard::kAttrWidth));
+  offsets_ = h5::read_int64_vector(f, shard::kVideoOffsets);
+  video_ids_ = h5::read_strings(f, shard::kVideoIds);
+  labels_ = h5::read_int32_vector(f, shard::kLabels);
+  source_indices_ = h5::read_int32_vector(f, shard::kSourceFrameIndices);
+  source_fps_ = h5::read_float_vector(f, shard::kSourceFps);
+  const size_t videos = video_ids_.size();
+  if (offsets_.size() != videos + 1 || labels_.size() != videos || source_fps_.size() != videos ||
+      source_indices_.size() != static_cast<size_t>(frame_count())) {
+    throw InputError("shard '" + path + "' is inconsistent: dataset lengths do not match video_offsets");
+  }
+}
+
+std::string ShardReader::attribute(const std::string& name) const {
+  return h5::read_string_attribute(file_.get(), name);
+}
+
+std::vector<uint8_t> ShardReader::read_frames(int64_t first_frame, int64_t count, bool enhanced) const {
+  if (first_frame < 0 || count < 0 || first_frame + count > frame_count()) {
+    throw Error("read_frames: range out of bounds in '" + path_ + "'");
+  }
+  const hsize_t h = height_, w = width_;
+  std::vector<uint8_t> pixels(static_cast<size_t>(count) * h * w * 3);
+  if (count == 0) return pixels;
+  const char* name = enhanced ? shard::kFramesEnhanced : shard::kFrames;
+  h5::Handle set = h5::check_id(H5Dopen2(file_.get(), name, H5P_DEFAULT), std::string("H5Dopen2 ") + name);
+  h5::Handle file_space = h5::check_id(H5Dget_space(set.get()), "H5Dget_space");
+  hsize_t offset[4] = {static_cast<hsize_t>(first_frame), 0, 0, 0};
+  hsize_t block[4] = {static_cast<hsize_t>(count), h, w, 3};
+  h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, block, nullptr),
+            "H5Sselect_hyperslab");
+  h5::Handle memory_space = h5::check_id(H5Screate_simple(4, block, nullptr), "H5Screate_simple");
+  h5::check(H5Dread(set.get(), H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, pixels.data()),
+            "H5Dread " + std::string(name) + " from " + path_);
+  return pixels;
+}
+
+std::vector<uint8_t> ShardReader::read_video(int64_t video, bool enhanced) const {
+  return read_frames(offsets_.at(video), offsets_.at(video + 1) - offsets_.at(video), enhanced);
+}
+
+}  // namespace dap

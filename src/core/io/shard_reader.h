@@ -1,0 +1,44 @@
+// Reads HDF5 shards (format v1). Refuses any other format or version, naming both.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/io/hdf5_handle.h"
+
+namespace dap {
+
+class ShardReader {
+ public:
+  explicit ShardReader(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  int height() const { return height_; }
+  int width() const { return width_; }
+  int64_t video_count() const { return static_cast<int64_t>(video_ids_.size()); }
+  int64_t frame_count() const { return offsets_.empty() ? 0 : offsets_.back(); }
+  const std::vector<std::string>& video_ids() const { return video_ids_; }
+  const std::vector<int32_t>& labels() const { return labels_; }
+  const std::vector<int64_t>& video_offsets() const { return offsets_; }
+  const std::vector<int32_t>& source_frame_indices() const { return source_indices_; }
+  const std::vector<float>& source_fps() const { return source_fps_; }
+  std::string attribute(const std::string& name) const;
+
+  // Frames [offset, offset+count) of `frames` or `frames_enhanced`, as [count,H,W,3] uint8.
+  std::vector<uint8_t> read_frames(int64_t first_frame, int64_t count, bool enhanced) const;
+  std::vector<uint8_t> read_video(int64_t video, bool enhanced) const;
+
+ private:
+  std::string path_;
+  h5::Handle file_;
+  int height_ = 0;
+  int width_ = 0;
+  std::vector<int64_t> offsets_;
+  std::vector<std::string> video_ids_;
+  std::vector<int32_t> labels_;
+  std::vector<int32_t> source_indices_;
+  std::vector<float> source_fps_;
+};
+
+}  // namespace dap

@@ -1,0 +1,25 @@
+// The preprocessing stage: manifest -> decode, sample, resize -> SCI enhance
+// -> HDF5 shards + index, on any number of MPI ranks.
+//
+// Ranks claim videos one at a time from a shared counter (longest files
+// first), so a rank that drew long clips simply takes fewer. Each rank writes
+// its own shards; rank 0 writes the index after all ranks are done. A rerun
+// with the same settings reuses the complete shards and redoes the rest.
+#pragma once
+
+#include <string>
+
+#include "core/config/experiment_config.h"
+#include "core/stage_main.h"
+
+namespace dap {
+
+int run_preprocess(const StageContext& stage);
+
+// The shard folder for these settings: output.dir when set, else
+// output.root/<data.name>-<first 12 hex of the settings hash>.
+std::string preprocess_output_folder(const config::PreprocessConfig& config);
+// Hash of everything that determines the stored pixels and labels.
+std::string preprocess_settings_sha256(const config::PreprocessConfig& config);
+
+}  // namespace dap

@@ -1,0 +1,43 @@
+#include "core/stage_main.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "core/cli.h"
+#include "core/config/config_binding.h"
+#include "core/config/config_tree.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace dap {
+
+int run_stage_main(int argc, char** argv, const std::string& stage, const std::string& description,
+                   const StageBody& body) {
+  MpiContext mpi(&argc, &argv);
+  init_logging(mpi.rank(), mpi.size());
+  try {
+    const auto options = parse_stage_cli(stage, description, argc, argv);
+    if (!options) return 0;
+    const auto tree = config::load_config(options->config_path, options->overrides);
+    const auto experiment = config::bind_config<config::ExperimentConfig>(tree);
+    const std::string resolved = config::config_to_lua(experiment);
+    if (options->print_config) {
+      if (mpi.is_root()) std::fputs(resolved.c_str(), stdout);
+      return 0;
+    }
+    if (mpi.is_root()) {
+      spdlog::info("dap-{} on {} rank(s), config {}", stage, mpi.size(), options->config_path);
+      spdlog::info("resolved config:\n{}", resolved);
+    }
+    return body(StageContext{experiment, resolved, mpi});
+  } catch (const ConfigError& e) {
+    if (mpi.is_root()) spdlog::error("config error: {}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+    spdlog::default_logger()->flush();
+    abort_job(1);
+  }
+}
+
+}  // namespace dap

@@ -1,0 +1,79 @@
+// Real FFmpeg decoding of the real clips and the edge-case files.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/video/clip_reader.h"
+#include "support/test_paths.h"
+
+namespace dap {
+namespace {
+
+ClipRequest small_request() {
+  ClipRequest r;
+  r.num_frames = 8;
+  r.height = 32;
+  r.width = 48;
+  return r;
+}
+
+TEST(ClipReader, DecodesEveryRealClipToTheRequestedShape) {
+  // decord's test expects 310 frames for this clip.
+  const SampledClip pancake = read_sampled_clip(testing::asset("videos/real/flipping_a_pancake.mkv"), small_request());
+  EXPECT_EQ(pancake.decoded_frames, 310);
+  EXPECT_EQ(pancake.frame_count(), 8);
+  EXPECT_EQ(pancake.frames.size(), 8u * 32 * 48 * 3);
+  for (const char* name : {"test.avi", "test.mp4", "demo.mp4", "asl_yes.mkv", "part_0.mp4"}) {
+    const SampledClip clip = read_sampled_clip(testing::asset(std::string("videos/real/") + name), small_request());
+    EXPECT_EQ(clip.frame_count(), 8) << name;
+    EXPECT_GT(clip.source_fps, 1.0f) << name;
+    EXPECT_EQ(clip.frames.size(), 8u * 32 * 48 * 3) << name;
+  }
+}
+
+TEST(ClipReader, HonoursDisplayMatrixRotation) {
+  ClipRequest r = small_request();
+  r.preserve_aspect = false;
+  EXPECT_EQ(read_sampled_clip(testing::asset("videos/edge_cases/video_0.mov"), r).rotation, 0);
+  EXPECT_EQ(read_sampled_clip(testing::asset("videos/edge_cases/video_90.mov"), r).rotation, 90);
+}
+
+TEST(ClipReader, OutOfOrderTimestampsComeOutSorted) {
+  const SampledClip clip = read_sampled_clip(testing::asset("videos/edge_cases/unordered.mov"), small_request());
+  EXPECT_EQ(clip.decoded_frames, 4);
+  for (size_t i = 1; i < clip.source_frame_indices.size(); ++i) {
+    EXPECT_LE(clip.source_frame_indices[i - 1], clip.source_frame_indices[i]);
+  }
+}
+
+TEST(ClipReader, BrokenFilesFailWithAReason) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("empty.mp4"));
+  std::ofstream(dir.file("text.avi")) << "this is not a video\n";
+  // A real clip cut in half.
+  {
+    std::ifstream in(testing::asset("videos/real/test.avi"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(dir.file("truncated.avi"), std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  for (const std::string& path : {testing::asset("videos/edge_cases/corrupted.mp4"), dir.file("empty.mp4"),
+                                   dir.file("text.avi"), dir.file("missing.mp4")}) {
+    try {
+      read_sampled_clip(path, small_request());
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  // A truncated AVI either fails or yields only the frames that are really there.
+  try {
+    const SampledClip clip = read_sampled_clip(dir.file("truncated.avi"), small_request());
+    EXPECT_LT(clip.decoded_frames, 164);
+  } catch (const InputError&) {
+  }
+}
+
+}  // namespace
+}  // namespace dap
