@@ -11,7 +11,7 @@ echo "== dap demo: only preprocessing exists so far; running it on assets/videos
 export DAP_BUILD_DIR="${DAP_BUILD_DIR:-$repo/build}"
 bash jobs/local/preprocess.sh -n 2 lua/preprocess_demo.lua "$@"
 index=$(ls -d out/data/demo-*/index.json | head -1)
-python3 - "$index" <<'PY'
+/usr/bin/python3 - "$index" <<'PY'
 import json, sys
 index = json.load(open(sys.argv[1]))
 print(f"\nindex: {sys.argv[1]}")

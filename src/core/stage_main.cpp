@@ -29,7 +29,7 @@ int run_stage_main(int argc, char** argv, const std::string& stage, const std::s
       spdlog::info("dap-{} on {} rank(s), config {}", stage, mpi.size(), options->config_path);
       spdlog::info("resolved config:\n{}", resolved);
     }
-    return body(StageContext{experiment, resolved, mpi});
+    return body(StageContext{tree, experiment, resolved, mpi});
   } catch (const ConfigError& e) {
     if (mpi.is_root()) spdlog::error("config error: {}", e.what());
     return 2;

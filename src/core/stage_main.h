@@ -8,12 +8,14 @@
 #include <functional>
 #include <string>
 
+#include "core/config/config_tree.h"
 #include "core/config/experiment_config.h"
 #include "core/dist/mpi_context.h"
 
 namespace dap {
 
 struct StageContext {
+  const config::ConfigTree& tree;  // where each value came from, for errors found by the stage
   const config::ExperimentConfig& config;
   const std::string& resolved_config;  // Lua text of the fully resolved config
   MpiContext& mpi;

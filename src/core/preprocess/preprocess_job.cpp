@@ -231,6 +231,7 @@ std::string preprocess_output_folder(const config::PreprocessConfig& c) {
 int run_preprocess(const StageContext& stage) {
   const config::PreprocessConfig& c = stage.config.preprocess;
   MpiContext& mpi = stage.mpi;
+  config::require_preprocess_inputs(stage.tree, stage.config);
   set_torch_threads(c.threads.intra_op);
   set_openblas_threads(c.threads.openblas);
 

@@ -116,6 +116,7 @@ class ClipDecoder {
     if (!packet || !frame) throw Error("out of memory allocating FFmpeg packet/frame");
     int status = 0;
     while ((status = av_read_frame(format_.get(), packet.get())) >= 0) {
+      note_packet_end(packet.get());
       if (packet->stream_index == stream_index_) {
         const int sent = avcodec_send_packet(codec_.get(), packet.get());
         av_packet_unref(packet.get());
@@ -139,7 +140,37 @@ class ClipDecoder {
     return std::move(frames_);
   }
 
+  // A file cut short usually still decodes, just with fewer frames than its
+  // header declares; catch that instead of storing a partial clip.
+  void check_not_truncated(const std::vector<DecodedFrame>& frames) const {
+    const int64_t decoded = static_cast<int64_t>(frames.size());
+    if (stream_->nb_frames > 0) {
+      if (decoded < stream_->nb_frames * 9 / 10) {
+        throw InputError("truncated video '" + path_ + "': decoded " + std::to_string(decoded) + " of the " +
+                         std::to_string(stream_->nb_frames) + " frames its header declares");
+      }
+      return;
+    }
+    if (stream_->duration > 0) {
+      const double frame_time = 1.0 / std::max(1.0f, nominal_fps(frames));
+      const double covered = seconds(frames.back().pts) - seconds(frames.front().pts) + frame_time;
+      check_coverage(covered, stream_->duration * av_q2d(stream_->time_base), "frames cover");
+    } else if (format_->duration > 0) {
+      // No per-stream duration (e.g. Matroska): the packets of all streams
+      // together must reach close to the file's declared duration.
+      const double start = format_->start_time != AV_NOPTS_VALUE ? format_->start_time / double(AV_TIME_BASE) : 0.0;
+      check_coverage(last_packet_end_ - start, format_->duration / double(AV_TIME_BASE), "packets cover");
+    }
+  }
+
   int rotation() const { return rotation_; }
+
+  void check_coverage(double covered, double declared, const char* what) const {
+    if (declared > 0 && covered < 0.8 * declared) {
+      throw InputError("truncated video '" + path_ + "': " + what + " " + std::to_string(covered) + " s of the " +
+                       std::to_string(declared) + " s its header declares");
+    }
+  }
   double seconds(int64_t pts) const { return pts * av_q2d(stream_->time_base); }
 
   float nominal_fps(const std::vector<DecodedFrame>& frames) const {
@@ -151,6 +182,12 @@ class ClipDecoder {
   }
 
  private:
+  void note_packet_end(const AVPacket* packet) {
+    if (packet->pts == AV_NOPTS_VALUE) return;
+    const AVRational base = format_->streams[packet->stream_index]->time_base;
+    last_packet_end_ = std::max(last_packet_end_, (packet->pts + std::max<int64_t>(packet->duration, 0)) * av_q2d(base));
+  }
+
   void receive_frames(AVFrame* frame) {
     while (true) {
       const int status = avcodec_receive_frame(codec_.get(), frame);
@@ -182,6 +219,7 @@ class ClipDecoder {
   int rotation_ = 0;
   RgbConverter converter_;
   std::vector<DecodedFrame> frames_;
+  double last_packet_end_ = 0.0;  // seconds, over all streams
 };
 
 }  // namespace
@@ -191,6 +229,7 @@ SampledClip read_sampled_clip(const std::string& path, const ClipRequest& reques
   av_log_set_level(AV_LOG_FATAL);
   ClipDecoder decoder(path, request);
   const std::vector<DecodedFrame> frames = decoder.decode_all();
+  decoder.check_not_truncated(frames);
 
   SampledClip clip;
   clip.height = request.height;

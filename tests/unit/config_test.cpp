@@ -1,0 +1,479 @@
+// Tests of the Lua config system: loading, bases, overrides, the restricted
+// environment, typed binding with its error messages, the resolved-config
+// round trip, the repo's lua/ files and the stage command line.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/config/config_binding.h"
+#include "core/config/config_tree.h"
+#include "core/config/experiment_config.h"
+#include "core/error.h"
+
+namespace dap::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A struct exercising every supported field type and a require on a default key.
+struct KitchenSinkConfig {
+  bool flag = false;
+  int count = 3;
+  std::int64_t big = 5;
+  double ratio = 0.5;
+  std::string text = "x";
+  std::vector<std::string> names;
+  std::vector<int> sizes = {1, 2};
+  std::vector<double> weights;
+  int low = 0;
+  int high = 10;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("flag", flag, "a switch");
+    v.field("count", count, "a small count", Range{0, 100});
+    v.field("big", big, "a 64-bit count");
+    v.field("ratio", ratio, "a fraction", Range{0, 1});
+    v.field("text", text, "some text\nover two lines");
+    v.field("names", names, "a list of names");
+    v.field("sizes", sizes, "a list of sizes", Range{1, 64});
+    v.field("weights", weights, "a list of weights");
+    v.field("low", low, "lower bound");
+    v.field("high", high, "upper bound");
+    v.require(low <= high, "high", "must be >= low");
+  }
+};
+
+// Each test gets its own temporary folder for config files.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("dap_config_test_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+  fs::path dir_;
+};
+
+// Runs `action`, expects a ConfigError and returns its message.
+std::string config_error(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected a ConfigError";
+  return "";
+}
+
+void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts) {
+    EXPECT_NE(message.find(part), std::string::npos) << "message: " << message << "\nlacks: " << part;
+  }
+}
+
+ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides = {}) {
+  return bind_config<ExperimentConfig>(load_config(path, overrides));
+}
+
+// ---------------------------------------------------------------- binding errors
+
+TEST_F(ConfigTest, UnknownKeyNamesFileKeyAndSuggestsClosest) {
+  const std::string path = write("exp.lua", "return { preprocess = { sampling = { num_frame = 16 } } }");
+  const std::string message = config_error([&] { load_experiment(path); });
+  expect_contains(message, {"exp.lua", "preprocess.sampling.num_frame", "unknown key",
+                            "did you mean 'num_frames'", "fps, max_frames, mode, num_frames"});
+}
+
+TEST_F(ConfigTest, UnknownTopLevelKeySuggestsSection) {
+  const std::string path = write("exp.lua", "return { prepocess = {} }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "prepocess", "did you mean 'preprocess'", "preprocess, run"});
+}
+
+TEST_F(ConfigTest, WrongTypeSaysExpectedAndGot) {
+  const std::string path = write("exp.lua", "return { preprocess = { sampling = { num_frames = \"8\" } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.sampling.num_frames", "must be an integer, got string \"8\""});
+}
+
+TEST_F(ConfigTest, NonIntegralNumberForIntIsWrongType) {
+  const std::string path = write("exp.lua", "return { preprocess = { resize = { height = 112.5 } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.resize.height", "must be an integer, got number 112.5"});
+}
+
+TEST_F(ConfigTest, IntegralFloatForIntAndIntegerForDoubleAreAccepted) {
+  const std::string path = write(
+      "exp.lua", "return { preprocess = { output = { videos_per_shard = 1e3 }, sampling = { fps = 5 } } }");
+  const ExperimentConfig config = load_experiment(path);
+  EXPECT_EQ(config.preprocess.output.videos_per_shard, 1000);
+  EXPECT_DOUBLE_EQ(config.preprocess.sampling.fps, 5.0);
+}
+
+TEST_F(ConfigTest, SectionThatIsNotATableIsWrongType) {
+  const std::string path = write("exp.lua", "return { preprocess = { sampling = 8 } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.sampling", "must be a table", "got integer 8"});
+}
+
+TEST_F(ConfigTest, OutOfRangeSaysRangeAndValue) {
+  const std::string path = write("exp.lua", "return { preprocess = { sampling = { num_frames = 5000 } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.sampling.num_frames", "[1, 4096]", "5000"});
+}
+
+TEST_F(ConfigTest, NumberThatOverflowsIntIsOutOfRange) {
+  const std::string path = write("exp.lua", "return { count = 99999999999 }");
+  expect_contains(config_error([&] { bind_config<KitchenSinkConfig>(load_config(path, {})); }),
+                  {"exp.lua", "count", "[0, 100]", "99999999999"});
+  const std::string unbounded = write("unbounded.lua", "return { low = 1e12 }");
+  expect_contains(config_error([&] { bind_config<KitchenSinkConfig>(load_config(unbounded, {})); }),
+                  {"unbounded.lua", "low", "must be in [", "1000000000000"});
+}
+
+TEST_F(ConfigTest, RangeAppliesToEachListElement) {
+  const std::string path = write("exp.lua", "return { sizes = { 4, 65 } }");
+  expect_contains(config_error([&] { bind_config<KitchenSinkConfig>(load_config(path, {})); }),
+                  {"exp.lua", "sizes[2]", "[1, 64]", "65"});
+}
+
+TEST_F(ConfigTest, ListElementOfWrongTypeNamesItsPosition) {
+  const std::string path = write("exp.lua", "return { preprocess = { data = { class_names = { \"a\", 2 } } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.data.class_names[2]", "must be a string, got integer 2"});
+}
+
+TEST_F(ConfigTest, BadChoiceListsChoices) {
+  const std::string path = write("exp.lua", "return { preprocess = { data = { manifest_format = \"cvs\" } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"exp.lua", "preprocess.data.manifest_format", "\"csv\", \"arid\", \"ug2\", \"dailyda\"",
+                   "got \"cvs\"", "did you mean \"csv\""});
+}
+
+TEST_F(ConfigTest, RequireFailureNamesFileThatSetTheKey) {
+  const std::string base = write("base.lua", "return { preprocess = { enhancer = { weights = \"\" } } }");
+  const std::string exp = write("exp.lua", "return { base = \"base.lua\", run = { name = \"x\" } }");
+  expect_contains(config_error([&] { load_experiment(exp); }),
+                  {"base.lua", "preprocess.enhancer.weights", "must name the SCI weights file"});
+  // Switching the enhancer off makes empty weights fine.
+  EXPECT_EQ(load_experiment(exp, {"preprocess.enhancer.name=none"}).preprocess.enhancer.name, "none");
+}
+
+TEST_F(ConfigTest, RequireOnDefaultKeyNamesTopFile) {
+  const std::string base = write("base.lua", "return { low = 50 }");
+  const std::string exp = write("exp.lua", "return { base = \"base.lua\" }");
+  const std::string message = config_error([&] { bind_config<KitchenSinkConfig>(load_config(exp, {})); });
+  expect_contains(message, {"exp.lua", "high", "must be >= low"});
+}
+
+TEST_F(ConfigTest, RequireOnOverriddenKeyNamesTheOverride) {
+  const std::string exp = write("exp.lua", "return {}");
+  expect_contains(
+      config_error([&] { load_experiment(exp, {"preprocess.enhancer.weights=\"\""}); }),
+      {"command-line override 'preprocess.enhancer.weights=\"\"'", "preprocess.enhancer.weights"});
+}
+
+// ---------------------------------------------------------------- Lua errors and the sandbox
+
+TEST_F(ConfigTest, LuaSyntaxErrorNamesFileAndLine) {
+  const std::string path = write("broken.lua", "return {\n  run = { name = \"x\" \n}");
+  expect_contains(config_error([&] { load_config(path, {}); }), {"syntax error", "broken.lua:3"});
+}
+
+TEST_F(ConfigTest, LuaRuntimeErrorNamesFile) {
+  const std::string path = write("runtime.lua", "local t = nil\nreturn { run = { name = t.name } }");
+  expect_contains(config_error([&] { load_config(path, {}); }),
+                  {"error in config file", "runtime.lua:2", "attempt to index a nil value"});
+  const std::string raised = write("raised.lua", "error(\"no data root set\")");
+  expect_contains(config_error([&] { load_config(raised, {}); }), {"raised.lua", "no data root set"});
+}
+
+TEST_F(ConfigTest, ForbiddenFunctionsAreUnavailable) {
+  const std::vector<std::string> scripts = {
+      "os.execute('touch /tmp/dap_pwned')", "io.open('/etc/passwd')", "require('os')",
+      "load('return 1')()", "dofile('/etc/passwd')", "loadfile('/etc/passwd')",
+      "package.loadlib('x', 'y')", "debug.getinfo(1)", "collectgarbage()", "io.popen('ls')"};
+  for (std::size_t i = 0; i < scripts.size(); ++i) {
+    const std::string name = "forbidden" + std::to_string(i) + ".lua";
+    const std::string path = write(name, "local x = " + scripts[i] + "\nreturn {}");
+    expect_contains(config_error([&] { load_config(path, {}); }), {name, "restricted Lua environment"});
+  }
+}
+
+TEST_F(ConfigTest, SafeLibrariesAndGetenvWork) {
+  ASSERT_EQ(::setenv("DAP_CONFIG_TEST_ROOT", "/data/videos", 1), 0);
+  const std::string path = write("env.lua", R"(
+    local root = os.getenv("DAP_CONFIG_TEST_ROOT") or "unset"
+    local names = {}
+    for i = 1, 3 do table.insert(names, string.format("class%02d", i)) end
+    return { preprocess = { data = {
+      root = root,
+      manifest = root .. "/list.csv",
+      class_names = names,
+      name = ("x"):upper() .. tostring(math.max(1, 2)) .. utf8.char(65) .. select("#", unpack({1, 2})),
+    } } })");
+  const ExperimentConfig config = load_experiment(path);
+  EXPECT_EQ(config.preprocess.data.root, "/data/videos");
+  EXPECT_EQ(config.preprocess.data.manifest, "/data/videos/list.csv");
+  EXPECT_EQ(config.preprocess.data.class_names, (std::vector<std::string>{"class01", "class02", "class03"}));
+  EXPECT_EQ(config.preprocess.data.name, "X2A2");
+}
+
+TEST_F(ConfigTest, BytecodeIsRefused) {
+  const std::string path = write("compiled.lua", std::string("\x1bLua\x54\x00", 6) + "garbage");
+  expect_contains(config_error([&] { load_config(path, {}); }), {"compiled.lua", "binary chunk"});
+}
+
+TEST_F(ConfigTest, FileMustReturnATableOfPlainData) {
+  const std::string number = write("number.lua", "return 5");
+  expect_contains(config_error([&] { load_config(number, {}); }), {"number.lua", "must return a table"});
+  const std::string function = write("function.lua", "return { run = { name = print or type } }");
+  expect_contains(config_error([&] { load_config(function, {}); }), {"function.lua", "run.name", "function"});
+  const std::string mixed = write("mixed.lua", "return { preprocess = { data = { class_names = { 'a', x = 1 } } } }");
+  expect_contains(config_error([&] { load_config(mixed, {}); }),
+                  {"mixed.lua", "preprocess.data.class_names", "mixes list items and named keys"});
+}
+
+// ---------------------------------------------------------------- files, bases, overrides
+
+TEST_F(ConfigTest, MissingFileIsReported) {
+  const std::string path = (dir_ / "nope.lua").string();
+  expect_contains(config_error([&] { load_config(path, {}); }), {"config file not found: " + path});
+  const std::string exp = write("exp.lua", "return { base = \"missing_base.lua\" }");
+  expect_contains(config_error([&] { load_config(exp, {}); }),
+                  {"config file not found", "missing_base.lua", "named as base in", "exp.lua"});
+}
+
+TEST_F(ConfigTest, BaseCycleNamesTheFiles) {
+  write("a.lua", "return { base = \"b.lua\" }");
+  write("b.lua", "return { base = \"a.lua\" }");
+  expect_contains(config_error([&] { load_config((dir_ / "a.lua").string(), {}); }),
+                  {"cycle", "a.lua -> ", "b.lua -> ", "a.lua"});
+  const std::string self = write("self.lua", "return { base = \"self.lua\" }");
+  expect_contains(config_error([&] { load_config(self, {}); }), {"cycle", "self.lua"});
+}
+
+TEST_F(ConfigTest, BaseMergesRecursivelyAndRecordsOrigins) {
+  fs::create_directories(dir_ / "bases");
+  write("bases/root.lua", R"(return { run = { name = "root", root = "runs_root" },
+                                      preprocess = { resize = { height = 64, width = 64 } } })");
+  write("bases/mid.lua", "return { base = \"root.lua\", preprocess = { resize = { width = 96 } } }");
+  const std::string exp = write("exp.lua", "return { base = \"bases/mid.lua\", run = { name = \"exp\" } }");
+  const ConfigTree tree = load_config(exp, {});
+  EXPECT_EQ(tree.files.size(), 3u);
+  EXPECT_EQ(tree.find("base"), nullptr) << "the base key is consumed";
+  EXPECT_NE(tree.origin_of("run.name").find("exp.lua"), std::string::npos);
+  EXPECT_NE(tree.origin_of("run.root").find("root.lua"), std::string::npos);
+  EXPECT_NE(tree.origin_of("preprocess.resize.width").find("mid.lua"), std::string::npos);
+  EXPECT_EQ(tree.origin_of("preprocess.resize.mode"), exp) << "defaults are attributed to the top file";
+
+  const ExperimentConfig config = bind_config<ExperimentConfig>(tree);
+  EXPECT_EQ(config.run.name, "exp");
+  EXPECT_EQ(config.run.root, "runs_root");
+  EXPECT_EQ(config.preprocess.resize.height, 64);
+  EXPECT_EQ(config.preprocess.resize.width, 96);
+  EXPECT_EQ(config.preprocess.resize.mode, "crop");
+}
+
+TEST_F(ConfigTest, ListsReplaceInsteadOfMerging) {
+  write("base.lua", "return { preprocess = { data = { class_names = { \"a\", \"b\", \"c\" } } } }");
+  const std::string exp = write("exp.lua", "return { base = \"base.lua\", preprocess = { data = { class_names = { \"x\" } } } }");
+  EXPECT_EQ(load_experiment(exp).preprocess.data.class_names, std::vector<std::string>{"x"});
+  const std::string empty = write("empty.lua", "return { base = \"base.lua\", preprocess = { data = { class_names = {} } } }");
+  EXPECT_TRUE(load_experiment(empty).preprocess.data.class_names.empty());
+  EXPECT_EQ(load_experiment(exp, {"preprocess.data.class_names={\"p\",\"q\"}"}).preprocess.data.class_names,
+            (std::vector<std::string>{"p", "q"}));
+}
+
+TEST_F(ConfigTest, OverridesParseLuaValuesWithStringFallback) {
+  const std::string exp = write("exp.lua", "return { run = { name = \"file\" } }");
+  const ConfigTree tree = load_config(exp, {"preprocess.sampling.num_frames=16", "preprocess.output.shuffle=true",
+                                            "preprocess.data.name=foo", "preprocess.data.manifest=lists/a-b.csv",
+                                            "preprocess.data.root=/abs/path", "run.name=\"quoted\"",
+                                            "preprocess.sampling.fps=2.5", "preprocess.data.class_map = map.txt",
+                                            "preprocess.resize={height=32, width=48}"});
+  EXPECT_EQ(tree.find("preprocess.sampling.num_frames")->kind, ConfigNode::Kind::Integer);
+  EXPECT_EQ(tree.origin_of("preprocess.sampling.num_frames"),
+            "command-line override 'preprocess.sampling.num_frames=16'");
+  const ExperimentConfig config = bind_config<ExperimentConfig>(tree);
+  EXPECT_EQ(config.preprocess.sampling.num_frames, 16);
+  EXPECT_TRUE(config.preprocess.output.shuffle);
+  EXPECT_EQ(config.preprocess.data.name, "foo");
+  EXPECT_EQ(config.preprocess.data.manifest, "lists/a-b.csv");
+  EXPECT_EQ(config.preprocess.data.root, "/abs/path");
+  EXPECT_EQ(config.run.name, "quoted");
+  EXPECT_DOUBLE_EQ(config.preprocess.sampling.fps, 2.5);
+  EXPECT_EQ(config.preprocess.data.class_map, "map.txt");
+  EXPECT_EQ(config.preprocess.resize.height, 32);
+  EXPECT_EQ(config.preprocess.resize.width, 48);
+  EXPECT_EQ(config.preprocess.resize.mode, "crop") << "a table override merges like a derived file";
+}
+
+TEST_F(ConfigTest, OverrideErrorsNameTheOverride) {
+  const std::string exp = write("exp.lua", "return { run = { name = \"file\" } }");
+  expect_contains(config_error([&] { load_config(exp, {"preprocess.sampling.num_frames"}); }),
+                  {"bad override 'preprocess.sampling.num_frames'", "key.path=value"});
+  expect_contains(config_error([&] { load_config(exp, {"preprocess..fps=1"}); }),
+                  {"bad override 'preprocess..fps=1'", "not a key path"});
+  expect_contains(config_error([&] { load_config(exp, {"run.name.first=1"}); }),
+                  {"command-line override 'run.name.first=1'", "run.name.first", "exp.lua", "not a table"});
+  expect_contains(config_error([&] { load_experiment(exp, {"preprocess.sampling.num_frames=abc"}); }),
+                  {"command-line override 'preprocess.sampling.num_frames=abc'",
+                   "preprocess.sampling.num_frames", "got string \"abc\""});
+  expect_contains(config_error([&] { load_experiment(exp, {"preprocess.sampling.num_frams=8"}); }),
+                  {"command-line override", "preprocess.sampling.num_frams", "did you mean 'num_frames'"});
+}
+
+// ---------------------------------------------------------------- resolved config round trip
+
+TEST_F(ConfigTest, ResolvedConfigRoundTrips) {
+  ExperimentConfig config;
+  config.run.name = "quote\" backslash\\ newline\n tab\t end";
+  config.preprocess.data.class_names = {"drink", "jump", "pick \"up\""};
+  config.preprocess.sampling.mode = "fps";
+  config.preprocess.sampling.fps = 1.0 / 3.0;
+  config.preprocess.max_failure_fraction = 0.1;
+  config.preprocess.progress_seconds = 1e-5;
+  config.preprocess.output.shuffle = true;
+  config.preprocess.enhancer.name = "none";
+  config.preprocess.enhancer.weights = "";
+
+  const std::string text = config_to_lua(config);
+  expect_contains(text, {"return {", "-- frames per video in uniform mode [1, 4096]", "\"csv\", \"arid\"",
+                         "max_failure_fraction = 0.1,"});
+  const std::string path = write("resolved.lua", text);
+  const ExperimentConfig back = load_experiment(path);
+  EXPECT_EQ(config_to_lua(back), text);
+  EXPECT_EQ(back.run.name, config.run.name);
+  EXPECT_EQ(back.preprocess.data.class_names, config.preprocess.data.class_names);
+  EXPECT_EQ(back.preprocess.sampling.fps, config.preprocess.sampling.fps);
+  EXPECT_EQ(back.preprocess.progress_seconds, config.preprocess.progress_seconds);
+
+  KitchenSinkConfig sink;
+  sink.flag = true;
+  sink.big = INT64_C(9007199254740993);  // not representable as a double
+  sink.names = {"a"};
+  sink.sizes = {3, 5, 7};
+  sink.weights = {0.25, -1e-300, 2.0};
+  const std::string sink_text = config_to_lua(sink);
+  const std::string sink_path = write("sink.lua", sink_text);
+  const KitchenSinkConfig sink_back = bind_config<KitchenSinkConfig>(load_config(sink_path, {}));
+  EXPECT_EQ(config_to_lua(sink_back), sink_text);
+  EXPECT_EQ(sink_back.big, sink.big);
+  EXPECT_EQ(sink_back.weights, sink.weights);
+  EXPECT_EQ(sink_back.sizes, sink.sizes);
+}
+
+// ---------------------------------------------------------------- the repo's lua/ files
+
+std::string repo_lua(const std::string& name) {
+  const char* source_dir = std::getenv("DAP_SOURCE_DIR");
+  return source_dir ? (fs::path(source_dir) / "lua" / name).string() : std::string();
+}
+
+TEST(ConfigRepoFiles, BaseLuaEqualsStructDefaults) {
+  const std::string path = repo_lua("base.lua");
+  if (path.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
+  const ConfigTree tree = load_config(path, {});
+  const std::string defaults = config_to_lua(ExperimentConfig{});
+  EXPECT_EQ(config_to_lua(bind_config<ExperimentConfig>(tree)), defaults);
+  expect_contains(defaults, {"progress_seconds = 10.0,", "fps = 4.0,", "num_frames = 8,"});
+  // Defaults leave the inputs empty; the preprocessing stage insists on them.
+  expect_contains(config_error([&] { require_preprocess_inputs(tree, bind_config<ExperimentConfig>(tree)); }),
+                  {"base.lua", "preprocess.data.root"});
+}
+
+TEST(ConfigRepoFiles, PreprocessDemoLoadsAndBinds) {
+  const std::string path = repo_lua("preprocess_demo.lua");
+  if (path.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
+  const ConfigTree tree = load_config(path, {});
+  const ExperimentConfig config = bind_config<ExperimentConfig>(tree);
+  require_preprocess_inputs(tree, config);
+  EXPECT_EQ(config.run.name, "preprocess_demo");
+  EXPECT_EQ(config.preprocess.data.root, "assets/videos/real");
+  EXPECT_EQ(config.preprocess.data.manifest, "data_manifest/demo_real.csv");
+  EXPECT_EQ(config.preprocess.data.manifest_format, "csv");
+  EXPECT_EQ(config.preprocess.sampling.num_frames, 8);
+  EXPECT_EQ(config.preprocess.resize.height, 112);
+  EXPECT_EQ(config.preprocess.resize.width, 112);
+  EXPECT_EQ(config.preprocess.resize.mode, "crop");
+  EXPECT_EQ(config.preprocess.output.root, "out/data");
+  EXPECT_EQ(config.preprocess.enhancer.name, "sci");
+  EXPECT_NE(tree.origin_of("preprocess.enhancer.weights").find("base.lua"), std::string::npos);
+}
+
+// ---------------------------------------------------------------- stage command line
+
+std::optional<StageOptions> parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "dap-test");
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  return parse_stage_cli("test", "test stage", static_cast<int>(argv.size()), argv.data());
+}
+
+int placeholder(std::vector<std::string> args) {
+  args.insert(args.begin(), "dap-test");
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  return run_placeholder_stage("test", static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ConfigCli, ParsesConfigOverridesAndPrintConfig) {
+  const auto options = parse({"--config", "lua/x.lua", "a.b=3", "run.name=foo", "--print-config"});
+  ASSERT_TRUE(options.has_value());
+  EXPECT_EQ(options->config_path, "lua/x.lua");
+  EXPECT_EQ(options->overrides, (std::vector<std::string>{"a.b=3", "run.name=foo"}));
+  EXPECT_TRUE(options->print_config);
+  EXPECT_FALSE(parse({"--config", "lua/x.lua"})->print_config);
+}
+
+TEST(ConfigCli, HelpExplainsOverridesAndReturnsNothing) {
+  ::testing::internal::CaptureStdout();
+  const auto options = parse({"--help"});
+  const std::string help = ::testing::internal::GetCapturedStdout();
+  EXPECT_FALSE(options.has_value());
+  expect_contains(help, {"--config", "--print-config", "key.path=value", "preprocess.sampling.num_frames=16"});
+}
+
+TEST(ConfigCli, BadArgumentsThrowConfigError) {
+  expect_contains(config_error([] { parse({}); }), {"--config", "--help"});
+  expect_contains(config_error([] { parse({"--config", "x.lua", "num_frames"}); }),
+                  {"num_frames", "key.path=value"});
+  expect_contains(config_error([] { parse({"--config", "x.lua", "--bogus"}); }), {"--bogus"});
+}
+
+TEST(ConfigCli, PlaceholderStageExitCodes) {
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(placeholder({"--config", "x.lua"}), 2);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("dap-test: not implemented yet"), std::string::npos);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(placeholder({"--help"}), 0);
+  ::testing::internal::GetCapturedStdout();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(placeholder({}), 2);
+  ::testing::internal::GetCapturedStderr();
+}
+
+}  // namespace
+}  // namespace dap::config
