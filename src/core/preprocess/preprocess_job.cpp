@@ -115,6 +115,7 @@ class RankWorker {
       : config_(c), settings_(settings), folder_(folder), session_(session), rank_(rank) {}
 
   void process(const ManifestEntry& entry, FrameEnhancer& enhancer) {
+    ++claimed_;
     VideoFrames video;
     video.id = entry.id;
     video.label = entry.label;
@@ -142,6 +143,8 @@ class RankWorker {
   }
 
   int64_t frames() const { return frames_; }
+  int64_t videos_claimed() const { return claimed_; }
+  size_t shards_written() const { return shards_.size(); }
 
   // This rank's results, for rank 0 to merge into the index.
   std::string report() const {
@@ -174,6 +177,7 @@ class RankWorker {
   int rank_;
   int next_shard_ = 0;
   int64_t frames_ = 0;
+  int64_t claimed_ = 0;
   std::unique_ptr<ShardWriter> writer_;
   std::vector<ShardSummary> shards_;
   std::vector<FailedVideo> failures_;
@@ -299,6 +303,8 @@ int run_preprocess(const StageContext& stage) {
     if (mpi.is_root()) progress.update(counters.read(kVideosDone), run_frames, /*force=*/true);
   }
 
+  spdlog::info("rank finished: {} video(s) claimed, {} frames, {} shard(s) written", worker.videos_claimed(),
+               worker.frames(), worker.shards_written());
   const std::vector<std::string> reports = gather_strings(worker.report());
   if (!mpi.is_root()) return 0;
 
