@@ -33,14 +33,48 @@ int64_t ShardIndex::byte_count() const {
   return n;
 }
 
-void write_shard_index(const std::string& folder, const ShardIndex& index) {
-  json shards = json::array();
-  for (const auto& s : index.shards) {
-    shards.push_back({{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
-                      {"sha256", s.sha256}, {"video_ids", s.video_ids}});
+namespace {
+
+json shards_to_json(const std::vector<ShardSummary>& shards) {
+  json list = json::array();
+  for (const auto& s : shards) {
+    list.push_back({{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
+                    {"sha256", s.sha256}, {"video_ids", s.video_ids}});
   }
-  json failures = json::array();
-  for (const auto& f : index.failures) failures.push_back({{"id", f.id}, {"path", f.path}, {"reason", f.reason}});
+  return list;
+}
+
+json failures_to_json(const std::vector<FailedVideo>& failures) {
+  json list = json::array();
+  for (const auto& f : failures) list.push_back({{"id", f.id}, {"path", f.path}, {"reason", f.reason}});
+  return list;
+}
+
+void append_shards(const json& list, std::vector<ShardSummary>* shards) {
+  for (const auto& s : list) {
+    shards->push_back({s.at("file"), s.at("videos"), s.at("frames"), s.at("bytes"), s.at("sha256"),
+                       s.at("video_ids").get<std::vector<std::string>>()});
+  }
+}
+
+void append_failures(const json& list, std::vector<FailedVideo>* failures) {
+  for (const auto& f : list) failures->push_back({f.at("id"), f.at("path"), f.at("reason")});
+}
+
+}  // namespace
+
+std::string encode_shard_results(const std::vector<ShardSummary>& shards, const std::vector<FailedVideo>& failures) {
+  return json{{"shards", shards_to_json(shards)}, {"failures", failures_to_json(failures)}}.dump();
+}
+
+void decode_shard_results(const std::string& text, std::vector<ShardSummary>* shards,
+                          std::vector<FailedVideo>* failures) {
+  const json results = json::parse(text);
+  append_shards(results.at("shards"), shards);
+  append_failures(results.at("failures"), failures);
+}
+
+void write_shard_index(const std::string& folder, const ShardIndex& index) {
   const json document = {
       {"format", shard::kIndexFormat},
       {"format_version", shard::kIndexFormatVersion},
@@ -58,8 +92,8 @@ void write_shard_index(const std::string& folder, const ShardIndex& index) {
       {"num_frames", index.frame_count()},
       {"num_bytes", index.byte_count()},
       {"num_failures", static_cast<int64_t>(index.failures.size())},
-      {"shards", shards},
-      {"failures", failures},
+      {"shards", shards_to_json(index.shards)},
+      {"failures", failures_to_json(index.failures)},
       {"config", index.config_text},
   };
   const fs::path final_path = fs::path(folder) / shard::kIndexFileName;
@@ -98,17 +132,8 @@ ShardIndex read_shard_index(const std::string& folder) {
   index.config_text = document.at("config");
   index.class_names = document.at("class_names").get<std::vector<std::string>>();
   index.manifest_videos = document.at("manifest_videos");
-  for (const auto& s : document.at("shards")) {
-    ShardSummary summary;
-    summary.file = s.at("file");
-    summary.videos = s.at("videos");
-    summary.frames = s.at("frames");
-    summary.bytes = s.at("bytes");
-    summary.sha256 = s.at("sha256");
-    summary.video_ids = s.at("video_ids").get<std::vector<std::string>>();
-    index.shards.push_back(summary);
-  }
-  for (const auto& f : document.at("failures")) index.failures.push_back({f.at("id"), f.at("path"), f.at("reason")});
+  append_shards(document.at("shards"), &index.shards);
+  append_failures(document.at("failures"), &index.failures);
   return index;
 }
 

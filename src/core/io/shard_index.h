@@ -34,6 +34,11 @@ struct ShardIndex {
   int64_t byte_count() const;
 };
 
+// One rank's results (its shards and failed videos) as text, for rank 0 to merge.
+std::string encode_shard_results(const std::vector<ShardSummary>& shards, const std::vector<FailedVideo>& failures);
+void decode_shard_results(const std::string& text, std::vector<ShardSummary>* shards,
+                          std::vector<FailedVideo>* failures);
+
 // Written to a temporary name and renamed, so readers never see half an index.
 void write_shard_index(const std::string& folder, const ShardIndex& index);
 // Refuses an index of another format or version, naming both.

@@ -147,16 +147,7 @@ class RankWorker {
   size_t shards_written() const { return shards_.size(); }
 
   // This rank's results, for rank 0 to merge into the index.
-  std::string report() const {
-    json shards = json::array();
-    for (const auto& s : shards_) {
-      shards.push_back({{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
-                        {"sha256", s.sha256}, {"video_ids", s.video_ids}});
-    }
-    json failures = json::array();
-    for (const auto& f : failures_) failures.push_back({f.id, f.path, f.reason});
-    return json{{"shards", shards}, {"failures", failures}}.dump();
-  }
+  std::string report() const { return encode_shard_results(shards_, failures_); }
 
  private:
   void open_shard() {
@@ -183,21 +174,22 @@ class RankWorker {
   std::vector<FailedVideo> failures_;
 };
 
+ShardSettings shard_settings(const config::PreprocessConfig& c, const ShardIndex& index) {
+  ShardSettings settings;
+  settings.height = c.resize.height;
+  settings.width = c.resize.width;
+  settings.compression = c.output.compression;
+  settings.compression_level = c.output.compression_level;
+  settings.shuffle = c.output.shuffle;
+  settings.enhancer = index.enhancer;
+  settings.enhancer_sha256 = index.enhancer_sha256;
+  settings.config_text = index.config_text;
+  settings.settings_sha256 = index.settings_sha256;
+  return settings;
+}
+
 void merge_rank_reports(const std::vector<std::string>& reports, ShardIndex* index) {
-  for (const auto& text : reports) {
-    const json report = json::parse(text);
-    for (const auto& s : report.at("shards")) {
-      ShardSummary summary;
-      summary.file = s.at("file");
-      summary.videos = s.at("videos");
-      summary.frames = s.at("frames");
-      summary.bytes = s.at("bytes");
-      summary.sha256 = s.at("sha256");
-      summary.video_ids = s.at("video_ids").get<std::vector<std::string>>();
-      index->shards.push_back(summary);
-    }
-    for (const auto& f : report.at("failures")) index->failures.push_back({f.at(0), f.at(1), f.at(2)});
-  }
+  for (const auto& text : reports) decode_shard_results(text, &index->shards, &index->failures);
   std::sort(index->shards.begin(), index->shards.end(),
             [](const ShardSummary& a, const ShardSummary& b) { return a.file < b.file; });
 }
@@ -227,9 +219,9 @@ std::string preprocess_settings_sha256(const config::PreprocessConfig& c) {
   return sha256_bytes(identity.data(), identity.size());
 }
 
-std::string preprocess_output_folder(const config::PreprocessConfig& c) {
+std::string preprocess_output_folder(const config::PreprocessConfig& c, const std::string& settings_sha256) {
   if (!c.output.dir.empty()) return c.output.dir;
-  return (fs::path(c.output.root) / (c.data.name + "-" + preprocess_settings_sha256(c).substr(0, 12))).string();
+  return (fs::path(c.output.root) / (c.data.name + "-" + settings_sha256.substr(0, 12))).string();
 }
 
 int run_preprocess(const StageContext& stage) {
@@ -240,7 +232,8 @@ int run_preprocess(const StageContext& stage) {
   set_openblas_threads(c.threads.openblas);
 
   const std::vector<ManifestEntry> manifest = read_manifest(c.data.manifest, c.data.manifest_format);
-  const std::string folder = preprocess_output_folder(c);
+  const std::string settings_sha256 = preprocess_settings_sha256(c);
+  const std::string folder = preprocess_output_folder(c, settings_sha256);
   auto enhancer = make_enhancer(c);
 
   ShardIndex index;
@@ -248,7 +241,7 @@ int run_preprocess(const StageContext& stage) {
   index.width = c.resize.width;
   index.enhancer = enhancer->name();
   index.enhancer_sha256 = enhancer->weights_sha256();
-  index.settings_sha256 = preprocess_settings_sha256(c);
+  index.settings_sha256 = settings_sha256;
   index.config_text = stage.resolved_config;
   index.class_names = class_names_of(c);
   index.manifest_videos = static_cast<int64_t>(manifest.size());
@@ -266,25 +259,14 @@ int run_preprocess(const StageContext& stage) {
       spdlog::info("resuming: {} complete shard(s) with {} videos reused from {}", index.shards.size(), done.size(),
                    folder);
     }
-    const json work = {{"session", session_token()}, {"videos", entries_to_json(pending_videos(manifest, done, c.data.root))}};
-    work_text = work.dump();
+    const auto pending = pending_videos(manifest, done, c.data.root);
+    work_text = json{{"session", session_token()}, {"videos", entries_to_json(pending)}}.dump();
   }
   const json work = json::parse(broadcast_string(work_text));
   const std::vector<ManifestEntry> pending = entries_from_json(work.at("videos"));
   if (mpi.is_root()) spdlog::info("{} of {} videos to process into {}", pending.size(), manifest.size(), folder);
 
-  ShardSettings settings;
-  settings.height = c.resize.height;
-  settings.width = c.resize.width;
-  settings.compression = c.output.compression;
-  settings.compression_level = c.output.compression_level;
-  settings.shuffle = c.output.shuffle;
-  settings.enhancer = index.enhancer;
-  settings.enhancer_sha256 = index.enhancer_sha256;
-  settings.config_text = stage.resolved_config;
-  settings.settings_sha256 = index.settings_sha256;
-
-  RankWorker worker(c, settings, folder, work.at("session"), mpi.rank());
+  RankWorker worker(c, shard_settings(c, index), folder, work.at("session"), mpi.rank());
   ProgressReporter progress("videos", static_cast<int64_t>(pending.size()), c.progress_seconds);
   int64_t run_frames = 0;
   {
