@@ -13,7 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libpng-dev libssl-dev zlib1g-dev
   slurm-wlm slurm-wlm-basic-plugins munge
-  python3-torch python3-h5py python3-numpy python3-pil
+  libicu-dev
+  python3-torch python3-h5py python3-numpy python3-pil python3-regex
 )
 
 missing=()
