@@ -140,6 +140,15 @@ void write_vector(hid_t file, const std::string& name, const std::vector<float>&
   write_plain_vector(file, name, values, H5T_NATIVE_FLOAT);
 }
 
+void write_float_array(hid_t file, const std::string& name, const std::vector<hsize_t>& dims, const float* data) {
+  Handle space = check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                          "H5Screate_simple " + name);
+  Handle set = check_id(H5Dcreate2(file, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                                   H5P_DEFAULT),
+                        "H5Dcreate2 " + name);
+  check(H5Dwrite(set.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite " + name);
+}
+
 void write_strings(hid_t file, const std::string& name, const std::vector<std::string>& values) {
   std::vector<const char*> pointers;
   for (const auto& v : values) pointers.push_back(v.c_str());

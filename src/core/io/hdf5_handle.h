@@ -48,6 +48,8 @@ void write_vector(hid_t file, const std::string& name, const std::vector<int64_t
 void write_vector(hid_t file, const std::string& name, const std::vector<int32_t>& values);
 void write_vector(hid_t file, const std::string& name, const std::vector<float>& values);
 void write_strings(hid_t file, const std::string& name, const std::vector<std::string>& values);
+// An n-dimensional float32 dataset (e.g. model features), written whole.
+void write_float_array(hid_t file, const std::string& name, const std::vector<hsize_t>& dims, const float* data);
 std::vector<int64_t> read_int64_vector(hid_t file, const std::string& name);
 std::vector<int32_t> read_int32_vector(hid_t file, const std::string& name);
 std::vector<float> read_float_vector(hid_t file, const std::string& name);

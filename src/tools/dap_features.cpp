@@ -1,0 +1,107 @@
+// dap-features: runs one model from a checkpoint on an input tensor file and
+// writes every output it exposes to HDF5, so anyone can compare dap's models
+// with another implementation (h5py, PyTorch, ...).
+//
+//   dap-features --model clip-visual --weights ViT-B-16.pt --input clip.pt --output features.h5
+//
+// The input file is a torch.save'd dict holding the tensor under "input"
+// (clip-visual: float [B,T,3,H,W]; clip-text: int64 token ids [N,L];
+// r2plus1d: float [B,3,T,H,W]).
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "core/error.h"
+#include "core/io/hdf5_handle.h"
+#include "core/io/sha256.h"
+#include "core/models/clip_weights.h"
+#include "core/models/r2plus1d.h"
+#include "core/models/torch_checkpoint.h"
+#include "dap/version.h"
+
+namespace {
+
+using Outputs = std::map<std::string, torch::Tensor>;
+
+Outputs run_model(const std::string& model, const std::string& weights_path, const torch::Tensor& input,
+                  int64_t heads) {
+  torch::NoGradGuard no_grad;
+  if (model == "clip-visual") {
+    const auto weights = dap::load_clip_weights(weights_path);
+    auto visual = dap::build_clip_visual(weights, weights_path, heads);
+    visual->eval();
+    const auto out = visual->forward(input.to(torch::kFloat32), /*with_layer_cls=*/true);
+    return {{"embedding", out.embedding}, {"layer_cls", out.layer_cls}, {"patch_tokens", out.patch_tokens}};
+  }
+  if (model == "clip-text") {
+    const auto weights = dap::load_clip_weights(weights_path);
+    auto text = dap::build_clip_text(weights, weights_path, heads);
+    text->eval();
+    return {{"text_features", text->forward(input.to(torch::kInt64))}};
+  }
+  if (model == "r2plus1d") {
+    const auto weights = dap::load_torch_state_dict(weights_path);
+    dap::R2Plus1dConfig config;  // R(2+1)D-34; the classifier size comes from the checkpoint
+    const auto fc = weights.find("fc.weight");
+    config.num_classes = fc == weights.end() ? 0 : fc->second.size(0);
+    dap::R2Plus1d network(config);
+    dap::load_r2plus1d(network, weights, weights_path, /*include_fc=*/config.num_classes > 0);
+    network->eval();
+    const auto out = network->forward(input.to(torch::kFloat32));
+    Outputs outputs{{"logits", out.logits}, {"last_feature_map", out.last_feature_map}};
+    for (size_t i = 0; i < out.stage_features.size(); ++i) {
+      outputs["stage" + std::to_string(i + 1) + "_features"] = out.stage_features[i];
+    }
+    return outputs;
+  }
+  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d)");
+}
+
+void write_outputs(const std::string& path, const Outputs& outputs, const std::string& model,
+                   const std::string& weights_path) {
+  dap::h5::disable_auto_error_printing();
+  dap::h5::Handle file =
+      dap::h5::check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate " + path);
+  dap::h5::write_string_attribute(file.get(), "model", model);
+  dap::h5::write_string_attribute(file.get(), "weights_sha256", dap::sha256_file(weights_path));
+  dap::h5::write_string_attribute(file.get(), "producer", dap::kProducer);
+  for (const auto& [name, tensor] : outputs) {
+    if (!tensor.defined()) continue;
+    const torch::Tensor values = tensor.to(torch::kFloat32).contiguous();
+    std::vector<hsize_t> dims(values.sizes().begin(), values.sizes().end());
+    dap::h5::write_float_array(file.get(), name, dims, values.data_ptr<float>());
+    std::string shape;
+    for (const hsize_t d : dims) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    std::printf("%-20s [%s]\n", name.c_str(), shape.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
+  std::string model, weights, input_path, input_key = "input", output;
+  int64_t heads = 0;
+  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d")->required();
+  app.add_option("--weights", weights, "checkpoint: OpenAI TorchScript archive or torch.save state dict")->required();
+  app.add_option("--input", input_path, "torch.save'd dict holding the input tensor")->required();
+  app.add_option("--input-key", input_key, "key of the input tensor in that dict (default: input)");
+  app.add_option("--output", output, "HDF5 file to write")->required();
+  app.add_option("--heads", heads, "CLIP attention heads (0: width / 64, as OpenAI's models)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const auto inputs = dap::load_torch_state_dict(input_path);
+    const auto it = inputs.find(input_key);
+    if (it == inputs.end()) throw dap::InputError("'" + input_path + "' has no tensor named '" + input_key + "'");
+    const Outputs outputs = run_model(model, weights, it->second, heads);
+    write_outputs(output, outputs, model, weights);
+    std::printf("wrote %zu output(s) of %s to %s\n", outputs.size(), model.c_str(), output.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dap-features: %s\n", e.what());
+    return 1;
+  }
+}
