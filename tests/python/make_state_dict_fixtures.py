@@ -13,9 +13,10 @@ import collections
 import json
 import os
 import sys
-import zipfile
 
 import torch
+
+from cuda_saved import save_with_cuda_location
 
 
 class NotATensor:
@@ -48,19 +49,6 @@ def describe(state):
 
     walk("", state)
     return out
-
-
-def save_with_cuda_location(obj, path):
-    """torch.save as if the tensors lived on cuda:0 (no GPU needed)."""
-    original = torch.serialization.location_tag
-    torch.serialization.location_tag = lambda storage: "cuda:0"
-    try:
-        torch.save(obj, path)
-    finally:
-        torch.serialization.location_tag = original
-    with zipfile.ZipFile(path) as archive:
-        pickle = next(archive.read(n) for n in archive.namelist() if n.endswith("/data.pkl"))
-    assert b"cuda:0" in pickle and b"cpu" not in pickle, "location_tag monkeypatch had no effect"
 
 
 def main():

@@ -30,6 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from cuda_saved import save_with_cuda_location
+
 SIZES = {
     # Visual: image, patch, width, layers, heads; text: vocab, context, width,
     # layers, heads; embed: the shared output width. resized: another (H, W).
@@ -181,16 +183,6 @@ def trace(model, images, tokens):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # the size test in position() is constant here
         return torch.jit.trace(model, (images, tokens), check_trace=False)
-
-
-def save_with_cuda_location(obj, path):
-    """torch.save as if the tensors lived on cuda:0 (no GPU needed)."""
-    original = torch.serialization.location_tag
-    torch.serialization.location_tag = lambda storage: "cuda:0"
-    try:
-        torch.save(obj, path)
-    finally:
-        torch.serialization.location_tag = original
 
 
 def write(name, s, out_dir):

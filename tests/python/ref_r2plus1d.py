@@ -15,10 +15,11 @@ statistic (fixed seed), and writes with the system python3-torch:
 """
 import os
 import sys
-import zipfile
 
 import torch
 import torch.nn as nn
+
+from cuda_saved import save_with_cuda_location
 
 CASES = {
     # layers, widths, stem_mid_width, stem_width, variant, num_classes, input [B, 3, T, H, W]
@@ -136,19 +137,6 @@ def randomise(model, input_shape):
         if model.fc is not None:
             model.fc.bias.normal_(0.0, 0.1)
     model.eval()
-
-
-def save_with_cuda_location(obj, path):
-    """torch.save as if the tensors lived on cuda:0 (no GPU needed)."""
-    original = torch.serialization.location_tag
-    torch.serialization.location_tag = lambda storage: "cuda:0"
-    try:
-        torch.save(obj, path)
-    finally:
-        torch.serialization.location_tag = original
-    with zipfile.ZipFile(path) as archive:
-        pickle = next(archive.read(n) for n in archive.namelist() if n.endswith("/data.pkl"))
-    assert b"cuda:0" in pickle, "location_tag monkeypatch had no effect"
 
 
 def write_case(out_dir, name):
