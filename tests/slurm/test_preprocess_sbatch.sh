@@ -24,20 +24,8 @@ if [[ ! -d $assets/videos/real ]]; then
   exit 77
 fi
 
-failures=0
-check() { # check DESCRIPTION COMMAND...: run COMMAND, report ok/FAIL
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   - $what"
-  else
-    echo "FAIL - $what"
-    failures=$((failures + 1))
-  fi
-}
-same() { [[ $1 == "$2" ]] || { echo "       expected '$2', got '$1'"; return 1; }; }
+source "$here/check.sh"
 log_has() { grep -qF -- "$2" "$1" 2>/dev/null; }
-show_log() { echo "----- job log $1"; cat "$1" 2>/dev/null || echo "(missing)"; }
 
 trap slurm_cluster_stop EXIT
 slurm_cluster_start

@@ -9,19 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/slurm/slurm_cluster.sh
 source "$here/slurm_cluster.sh"
 
-failures=0
-check() { # check DESCRIPTION COMMAND...: run COMMAND, report ok/FAIL
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   - $what"
-  else
-    echo "FAIL - $what"
-    failures=$((failures + 1))
-  fi
-}
-same() { [[ $1 == "$2" ]] || { echo "       expected '$2', got '$1'"; return 1; }; }
-show_log() { echo "----- $1"; cat "$1" 2>/dev/null || echo "(missing)"; }
+source "$here/check.sh"
 
 trap slurm_cluster_stop EXIT
 slurm_cluster_start

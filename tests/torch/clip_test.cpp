@@ -21,6 +21,7 @@
 #include "core/models/clip_visual.h"
 #include "core/models/clip_weights.h"
 #include "core/models/torch_checkpoint.h"
+#include "support/input_error.h"
 #include "support/test_paths.h"
 
 namespace dap {
@@ -38,15 +39,6 @@ void expect_close(const torch::Tensor& actual, const torch::Tensor& expected, co
   const double scale = expected.abs().max().item<double>();
   EXPECT_LE(diff, kRelativeTolerance * scale + kAbsoluteFloor) << what << ": max abs diff " << diff;
   std::cout << "  " << what << ": max |a-b| / max |b| = " << diff / scale << std::endl;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError thrown)";
 }
 
 // The python reference writes its fixtures once per test process.
@@ -184,7 +176,7 @@ TEST_F(ClipReferenceTest, WrongWeightsNameEveryBadKey) {
   weights.erase("ln_final.bias");
   weights["text_projection"] = torch::zeros({32, 5});
   ClipVisual visual(v_config);
-  const std::string v_error = error_of([&] { load_clip_visual(visual, weights, path); });
+  const std::string v_error = testing::input_error_of([&] { load_clip_visual(visual, weights, path); });
   EXPECT_NE(v_error.find(path), std::string::npos) << v_error;
   EXPECT_NE(v_error.find("missing key 'visual.ln_post.bias'"), std::string::npos) << v_error;
   EXPECT_NE(v_error.find("'visual.proj' has shape [64, 31], expected [64, 32]"), std::string::npos) << v_error;
@@ -193,13 +185,13 @@ TEST_F(ClipReferenceTest, WrongWeightsNameEveryBadKey) {
   EXPECT_EQ(v_error.find("ln_final"), std::string::npos) << "text keys are not the visual tower's: " << v_error;
 
   ClipText text(t_config);
-  const std::string t_error = error_of([&] { load_clip_text(text, weights, path); });
+  const std::string t_error = testing::input_error_of([&] { load_clip_text(text, weights, path); });
   EXPECT_NE(t_error.find("missing key 'ln_final.bias'"), std::string::npos) << t_error;
   EXPECT_NE(t_error.find("'text_projection' has shape [32, 5], expected [32, 32]"), std::string::npos) << t_error;
   EXPECT_EQ(t_error.find("visual."), std::string::npos) << "visual keys are not the text tower's: " << t_error;
 
   // Inference from a file that is not CLIP names what it looked for.
-  const std::string i_error = error_of([&] { infer_clip_visual_config(select_prefix(weights, "visual."), path); });
+  const std::string i_error = testing::input_error_of([&] { infer_clip_visual_config(select_prefix(weights, "visual."), path); });
   EXPECT_NE(i_error.find("missing key 'visual.conv1.weight'"), std::string::npos) << i_error;
   EXPECT_NE(i_error.find("no residual blocks"), std::string::npos) << i_error;
 }

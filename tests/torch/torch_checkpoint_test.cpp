@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/models/torch_checkpoint.h"
+#include "support/input_error.h"
 
 namespace dap {
 namespace {
@@ -27,15 +28,6 @@ std::string dtype_name(torch::ScalarType type) {
       {torch::kShort, "int16"}, {torch::kChar, "int8"}, {torch::kByte, "uint8"}, {torch::kBool, "bool"}};
   auto it = names.find(type);
   return it == names.end() ? "unknown" : it->second;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError thrown)";
 }
 
 class TorchCheckpointTest : public ::testing::Test {
@@ -141,16 +133,16 @@ TEST_F(TorchCheckpointTest, BuildsCudaTaggedStoragesOnCpu) { expect_fixture_matc
 
 TEST_F(TorchCheckpointTest, RejectsUnknownGlobalNamingItAndTheFile) {
   const std::string path = fixture("custom_class.pt");
-  const std::string message = error_of([&] { load_torch_state_dict(path); });
+  const std::string message = testing::input_error_of([&] { load_torch_state_dict(path); });
   EXPECT_NE(message.find("__main__.NotATensor"), std::string::npos) << message;
   EXPECT_NE(message.find(path), std::string::npos) << message;
 }
 
 TEST_F(TorchCheckpointTest, RejectsFilesThatAreNotArchives) {
   const std::string missing = fixture("does_not_exist.pt");
-  EXPECT_NE(error_of([&] { load_torch_state_dict(missing); }).find(missing), std::string::npos);
+  EXPECT_NE(testing::input_error_of([&] { load_torch_state_dict(missing); }).find(missing), std::string::npos);
   const std::string not_zip = fixture("expected.json");
-  const std::string message = error_of([&] { load_torch_state_dict(not_zip); });
+  const std::string message = testing::input_error_of([&] { load_torch_state_dict(not_zip); });
   EXPECT_NE(message.find(not_zip), std::string::npos) << message;
   EXPECT_NE(message.find("not a torch.save zip archive"), std::string::npos) << message;
 }
@@ -165,7 +157,7 @@ TEST(CheckStateDict, ListsEveryProblemInOneError) {
                                                 {"b.weight", {5}},
                                                 {"c.bias", {7}},
                                                 {"d.count", {}, /*required=*/false}};
-  const std::string message = error_of([&] { check_state_dict(state, expected, "model.pt", false); });
+  const std::string message = testing::input_error_of([&] { check_state_dict(state, expected, "model.pt", false); });
   EXPECT_NE(message.find("model.pt"), std::string::npos) << message;
   EXPECT_NE(message.find("missing key 'c.bias' [7]"), std::string::npos) << message;
   EXPECT_NE(message.find("key 'b.weight' has shape [4], expected [5]"), std::string::npos) << message;
@@ -173,7 +165,7 @@ TEST(CheckStateDict, ListsEveryProblemInOneError) {
   EXPECT_EQ(message.find("d.count"), std::string::npos) << "optional keys may be absent: " << message;
   EXPECT_EQ(message.find("'a.weight'"), std::string::npos) << message;
 
-  const std::string tolerant = error_of([&] { check_state_dict(state, expected, "model.pt", true); });
+  const std::string tolerant = testing::input_error_of([&] { check_state_dict(state, expected, "model.pt", true); });
   EXPECT_EQ(tolerant.find("stray"), std::string::npos) << tolerant;
 }
 
