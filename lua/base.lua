@@ -52,4 +52,175 @@ return {
       openblas = 1,           -- OpenBLAS threads per rank [1, 1024]
     },
   },
+
+  -- dap-pretrain: domain-adaptive pretraining by cross-domain self-distillation (METHOD.md 2-4).
+  -- Defaults are the paper's CLIP ViT-B/16 setting; lua/pretrain_tiny.lua shows a small one.
+  pretrain = {
+    -- training data
+    data = {
+      -- shard folders to train on (empty: the preprocess section's output folder)
+      shards = {},
+    },
+    -- the frozen (or, as an ablation, trained) video backbone
+    backbone = {
+      -- the video backbone (one of "clip_vit", "r2plus1d")
+      kind = "clip_vit",
+      -- backbone weights: OpenAI CLIP archive / state dict, or a torchvision-style R(2+1)D state dict (empty: random initialisation)
+      weights = "",
+      -- Table 4 ablation: train the backbone as well (student and EMA teacher backbones)
+      train_encoder = false,
+      -- CLIP ViT sizes (kind = clip_vit); a weight file must match them
+      clip = {
+        -- input size in pixels the positional embedding was trained for [1, 4096]
+        image_size = 224,
+        -- patch side in pixels (conv1 kernel and stride) [1, 1024]
+        patch_size = 16,
+        -- token width [1, 8192]
+        width = 768,
+        -- residual attention blocks [1, 256]
+        layers = 12,
+        -- attention heads (CLIP uses width / 64) [1, 1024]
+        heads = 12,
+        -- width of the projected image embedding [1, 8192]
+        output_dim = 512,
+      },
+      -- R(2+1)D sizes (kind = r2plus1d)
+      r2plus1d = {
+        -- residual blocks in layer1..layer4 (34 layers: {3,4,6,3}) [1, 64]
+        layers = { 3, 4, 6, 3 },
+        -- output channels of layer1..layer4 [1, 8192]
+        widths = { 64, 128, 256, 512 },
+        -- channels after the stem's 1x7x7 convolution [1, 8192]
+        stem_mid_width = 45,
+        -- channels after the stem (input of layer1) [1, 8192]
+        stem_width = 64,
+        -- ig65m: Caffe2 mid widths for conv2 and BatchNorm eps 1e-3 (the IG65M weights); torchvision: eps 1e-5 (one of "ig65m", "torchvision")
+        variant = "ig65m",
+        -- classifier outputs (IG65M clip32: 487; 0: no classifier) [0, 1000000]
+        num_classes = 487,
+        -- frame side in pixels fed to the backbone [16, 4096]
+        input_size = 112,
+      },
+    },
+    -- the adaptation block trained on top of the backbone (Table 4 modes)
+    adapter = {
+      -- pab: progressive adaptation block; lock_encoder: temporal transformer over the last layer (one of "pab", "lock_encoder")
+      mode = "pab",
+      -- width D of prompts, tokens and the video feature [1, 8192]
+      width = 768,
+      -- learnable prompts M [1, 1024]
+      num_prompts = 2,
+      -- backbone layers n read by the block [1, 1024]
+      num_layers = 12,
+      -- width of each backbone layer's features, projected to width (empty: already width) [1, 8192]
+      input_widths = {},
+      -- time steps T of the last layer's features [1, 4096]
+      num_frames = 8,
+      -- layers of the temporal transformer [1, 64]
+      temporal_layers = 6,
+      -- attention heads [1, 1024]
+      heads = 12,
+      -- MLP hidden width / width [1, 64]
+      mlp_ratio = 4,
+    },
+    -- the DINO projection head
+    head = {
+      -- hidden width of the head's MLP [1, 65536]
+      hidden_dim = 2048,
+      -- width before the last layer [1, 65536]
+      bottleneck_dim = 256,
+      -- prototypes K (DINO: 65536) [1, 4194304]
+      out_dim = 65536,
+    },
+    -- the four views o, e, m, l (METHOD.md 2)
+    views = {
+      -- frames T per view [1, 1024]
+      num_frames = 8,
+      -- side of the global views o, e, m in pixels [8, 4096]
+      size = 224,
+      -- side of the local view l in pixels [8, 4096]
+      local_size = 96,
+      -- smallest area fraction of the local crop [0.001, 1]
+      local_scale_min = 0.05,
+      -- largest area fraction of the local crop [0.001, 1]
+      local_scale_max = 0.4,
+      -- cell side of the patch-mix mask (the backbone's patch size) [1, 4096]
+      patch_size = 16,
+      -- draw a mix mask per frame instead of one per clip
+      mask_per_frame = false,
+      -- random frame inside each temporal segment (false: segment centres)
+      jitter = true,
+      -- per-channel mean of the backbone's input normalisation [0, 1]
+      mean = { 0.48145466, 0.4578275, 0.40821073 },
+      -- per-channel std of the backbone's input normalisation [1e-06, 10]
+      std = { 0.26862954, 0.26130258, 0.27577711 },
+    },
+    -- teacher, temperatures and centring (METHOD.md 4)
+    distillation = {
+      -- student softmax temperature tau_s (paper: 0.1) [0.0001, 10]
+      student_temp = 0.1,
+      -- teacher temperature tau_t after warm-up (DINO: 0.04) [0.0001, 10]
+      teacher_temp = 0.04,
+      -- teacher temperature at the first step [0.0001, 10]
+      warmup_teacher_temp = 0.04,
+      -- epochs of linear teacher-temperature warm-up [0, 100000]
+      warmup_teacher_temp_epochs = 0,
+      -- EMA momentum of the teacher centre [0, 1]
+      center_momentum = 0.9,
+      -- initial EMA momentum of the teacher (cosine to 1) [0, 1]
+      momentum_teacher = 0.996,
+    },
+    -- AdamW, schedules and clipping
+    optim = {
+      -- clips per step over all ranks (must divide by the rank count) [1, 10000000]
+      global_batch = 128,
+      -- passes over the data; schedules span them [1, 100000]
+      epochs = 30,
+      -- stop after this many steps (0: all epochs); schedules still span all epochs [0, 1000000000000]
+      max_steps = 0,
+      -- AdamW learning rate after warm-up [0, 10]
+      lr = 5e-05,
+      -- learning rate at the end of the cosine decay [0, 10]
+      min_lr = 1e-06,
+      -- epochs of linear learning-rate warm-up from 0 [0, 100000]
+      warmup_epochs = 1.0,
+      -- AdamW weight decay at the start (none on biases and 1-D parameters) [0, 10]
+      weight_decay = 0.04,
+      -- weight decay at the end (cosine schedule) [0, 10]
+      weight_decay_end = 0.04,
+      -- per-parameter gradient norm limit (0: no clipping) [0, 1000000]
+      clip_grad = 3.0,
+      -- epochs during which the head's last layer gets no update [0, 100000]
+      freeze_last_layer_epochs = 1,
+    },
+    -- background batch preparation
+    loader = {
+      -- background threads building views, per rank [1, 256]
+      workers = 2,
+      -- batches prepared ahead of the training step [1, 256]
+      prefetch = 2,
+    },
+    -- checkpoints and resuming
+    checkpoint = {
+      -- steps between checkpoints (one is always written at the end) [1, 1000000000000]
+      every_steps = 50,
+      -- most recent checkpoints kept [1, 1000]
+      keep = 2,
+      -- continue from the newest checkpoint of this run when there is one
+      resume = true,
+    },
+    -- seed of initialisation, shuffling and views [0, 9e+15]
+    seed = 0,
+    -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
+    device = "auto",
+    -- steps between metrics lines [1, 1000000000]
+    log_every_steps = 1,
+    -- CPU threads per rank
+    threads = {
+      -- libtorch intra-op threads per rank [1, 1024]
+      intra_op = 1,
+      -- OpenBLAS threads per rank [1, 1024]
+      openblas = 1,
+    },
+  },
 }

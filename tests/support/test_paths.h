@@ -45,4 +45,14 @@ class TempDir {
   std::string path_;
 };
 
+// Runs a reference script of tests/python with Debian's python3-torch:
+// /usr/bin/python3 tests/python/<script> <args...>. Returns an empty string on
+// success, otherwise a message naming the command.
+inline std::string run_python_reference(const std::string& script, const std::string& args) {
+  const std::string command =
+      "/usr/bin/python3 '" + env_path("DAP_SOURCE_DIR") + "/tests/python/" + script + "' " + args;
+  if (std::system(command.c_str()) == 0) return "";
+  return "reference failed (needs Debian's python3-torch): " + command;
+}
+
 }  // namespace dap::testing

@@ -9,6 +9,8 @@
 
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
+#include "core/config/pretrain_config.h"
+#include "core/config/threads_config.h"
 #include "core/error.h"
 
 namespace dap::config {
@@ -106,17 +108,6 @@ struct OutputConfig {
   }
 };
 
-struct ThreadsConfig {
-  int intra_op = 1;
-  int openblas = 1;
-
-  template <class V>
-  void visit(V& v) {
-    v.field("intra_op", intra_op, "libtorch intra-op threads per rank", Range{1, 1024});
-    v.field("openblas", openblas, "OpenBLAS threads per rank", Range{1, 1024});
-  }
-};
-
 struct PreprocessConfig {
   DataConfig data;
   SamplingConfig sampling;
@@ -145,11 +136,13 @@ struct PreprocessConfig {
 struct ExperimentConfig {
   RunConfig run;
   PreprocessConfig preprocess;
+  PretrainConfig pretrain;
 
   template <class V>
   void visit(V& v) {
     v.section("run", run, "the run: its directory is run.root/run.name");
     v.section("preprocess", preprocess, "dap-preprocess: videos -> HDF5 shards");
+    v.section("pretrain", pretrain, "dap-pretrain: domain-adaptive pretraining by cross-domain self-distillation");
   }
 };
 

@@ -75,4 +75,12 @@ int64_t allreduce_sum(int64_t value) {
   return sum;
 }
 
+double allreduce_mean(double value) {
+  double sum = 0;
+  DAP_MPI_CHECK(MPI_Allreduce(&value, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+  int size = 1;
+  DAP_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
+  return sum / size;
+}
+
 }  // namespace dap

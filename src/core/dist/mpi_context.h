@@ -40,5 +40,7 @@ std::string broadcast_string(const std::string& value);
 // Gather one string per rank on rank 0 (other ranks get an empty vector).
 std::vector<std::string> gather_strings(const std::string& value);
 int64_t allreduce_sum(int64_t value);
+// Mean of one double over all ranks.
+double allreduce_mean(double value);
 
 }  // namespace dap

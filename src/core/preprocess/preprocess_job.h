@@ -10,16 +10,11 @@
 #include <string>
 
 #include "core/config/experiment_config.h"
+#include "core/data/preprocessed_folder.h"
 #include "core/stage_main.h"
 
 namespace dap {
 
 int run_preprocess(const StageContext& stage);
-
-// The shard folder for these settings: output.dir when set, else
-// output.root/<data.name>-<first 12 hex of the settings hash>.
-std::string preprocess_output_folder(const config::PreprocessConfig& config, const std::string& settings_sha256);
-// Hash of everything that determines the stored pixels and labels.
-std::string preprocess_settings_sha256(const config::PreprocessConfig& config);
 
 }  // namespace dap

@@ -1,0 +1,81 @@
+# The body every jobs/slurm/<stage>.sbatch shares, sourced from it:
+#   source "${DAP_SOURCE_DIR:-$SLURM_SUBMIT_DIR}/jobs/lib/slurm_stage.sh"
+#   dap_slurm_stage STAGE CONFIG [key.path=value ...]
+# It checks it runs under Slurm, finds bin/dap-STAGE, pins threads, launches one
+# MPI rank per task and, when the stage exits 75 (checkpoint saved after SIGUSR1 /
+# SIGTERM, see jobs/slurm/pretrain.sbatch), requeues the job so it continues.
+# Environment: DAP_BUILD_DIR (default $SLURM_SUBMIT_DIR/build), DAP_LAUNCHER
+# (mpirun, default, or srun --mpi=pmix), DAP_THREADS_PER_RANK (default
+# $SLURM_CPUS_PER_TASK or 1).
+
+dap_slurm_stage() {
+  local stage=$1
+  shift
+  local usage="sbatch jobs/slurm/$stage.sbatch CONFIG [key.path=value ...]"
+  if [[ -z ${SLURM_JOB_ID:-} ]]; then
+    {
+      echo "$stage.sbatch: not running under Slurm (SLURM_JOB_ID is not set)."
+      echo "  submit it:      $usage"
+      echo "  or run locally: jobs/local/$stage.sh [-n RANKS] CONFIG [key.path=value ...]"
+    } >&2
+    return 2
+  fi
+  if (($# < 1)); then
+    echo "$stage.sbatch: no config given. usage: $usage" >&2
+    return 2
+  fi
+  local config=$1
+  shift
+
+  local bin=${DAP_BUILD_DIR:-$SLURM_SUBMIT_DIR/build}/bin/dap-$stage
+  if [[ ! -x $bin ]]; then
+    echo "$stage.sbatch: $bin not found. Build it first (bash scripts/build.sh), or point" \
+      "DAP_BUILD_DIR at the build folder and submit with --export=ALL." >&2
+    return 2
+  fi
+
+  # ---- threads: the ranks fill the allocated cores; OpenMP or BLAS threads on top of
+  # them would oversubscribe the cores. Stages take their own counts from the config.
+  export OMP_NUM_THREADS=${DAP_THREADS_PER_RANK:-${SLURM_CPUS_PER_TASK:-1}}
+  export OPENBLAS_NUM_THREADS=1
+  export MKL_NUM_THREADS=1
+
+  # ---- launcher: one MPI rank per Slurm task. mpirun inside the allocation reads the
+  # task count and nodes from Slurm; srun needs the PMIx plugin (srun --mpi=list).
+  local launch
+  case ${DAP_LAUNCHER:-mpirun} in
+    mpirun) launch=(mpirun --allow-run-as-root --oversubscribe -np "$SLURM_NTASKS") ;;
+    srun) launch=(srun --mpi=pmix --ntasks="$SLURM_NTASKS" --kill-on-bad-exit=1) ;;
+    *)
+      echo "$stage.sbatch: DAP_LAUNCHER must be mpirun or srun, not '$DAP_LAUNCHER'" >&2
+      return 2
+      ;;
+  esac
+
+  echo "== dap-$stage: job $SLURM_JOB_ID on ${SLURM_JOB_NODELIST:-?}," \
+    "$SLURM_NTASKS rank(s), restart ${SLURM_RESTART_COUNT:-0}, started $(date '+%F %T')"
+  echo "== in $PWD: ${launch[*]} $bin --config $config $*"
+
+  # ---- signals: Slurm's warning (--signal=B:USR1@...) and SIGTERM reach this shell;
+  # they are passed on to the ranks as SIGUSR1 (mpirun forwards it, while SIGTERM
+  # would make mpirun kill them), and the ranks save a checkpoint and exit 75.
+  local pid status=0
+  "${launch[@]}" "$bin" --config "$config" "$@" &
+  pid=$!
+  trap 'echo "== dap-$stage: signal received, asking the ranks to checkpoint"; kill -USR1 $pid 2>/dev/null' USR1 TERM
+  while true; do
+    status=0
+    wait "$pid" || status=$?
+    # wait returns early (status > 128) when a trapped signal arrives; keep waiting.
+    if ((status > 128)) && kill -0 "$pid" 2>/dev/null; then continue; fi
+    break
+  done
+  trap - USR1 TERM
+
+  echo "== dap-$stage: job $SLURM_JOB_ID finished $(date '+%F %T') with exit status $status"
+  if ((status == 75)); then
+    echo "== dap-$stage: checkpoint saved before the time limit; requeueing job $SLURM_JOB_ID to continue"
+    scontrol requeue "$SLURM_JOB_ID" || echo "== dap-$stage: scontrol requeue failed (submit with --requeue)" >&2
+  fi
+  return "$status"
+}

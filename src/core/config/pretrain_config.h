@@ -1,0 +1,194 @@
+// The `pretrain` section of an experiment: domain-adaptive pretraining by
+// cross-domain self-distillation (METHOD.md 2-4). Torch-free, so the config
+// layer and the tests can use it without libtorch. Defaults are the paper's
+// CLIP ViT-B/16 setting; the number of epochs is not stated by the paper.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config/config_binding.h"
+#include "core/config/threads_config.h"
+#include "core/models/adaptation_config.h"
+#include "core/models/clip_config.h"
+#include "core/models/r2plus1d_config.h"
+
+namespace dap::config {
+
+struct PretrainDataConfig {
+  // Shard folders of dap-preprocess (several = several domains). Empty: the
+  // folder the `preprocess` section of the same experiment writes.
+  std::vector<std::string> shards;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("shards", shards, "shard folders to train on (empty: the preprocess section's output folder)");
+  }
+};
+
+struct BackboneConfig {
+  std::string kind = "clip_vit";
+  // Empty: random initialisation from the seed (tests and the demo's own backbone).
+  std::string weights;
+  bool train_encoder = false;  // Table 4 "train encoder": the backbone is trained too
+  ClipVisualConfig clip;
+  R2Plus1dConfig r2plus1d;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("kind", kind, {"clip_vit", "r2plus1d"}, "the video backbone");
+    v.field("weights", weights,
+            "backbone weights: OpenAI CLIP archive / state dict, or a torchvision-style R(2+1)D state dict "
+            "(empty: random initialisation)");
+    v.field("train_encoder", train_encoder,
+            "Table 4 ablation: train the backbone as well (student and EMA teacher backbones)");
+    v.section("clip", clip, "CLIP ViT sizes (kind = clip_vit); a weight file must match them");
+    v.section("r2plus1d", r2plus1d, "R(2+1)D sizes (kind = r2plus1d)");
+  }
+};
+
+struct ViewsConfig {
+  int num_frames = 8;
+  int size = 224;
+  int local_size = 96;
+  double local_scale_min = 0.05;
+  double local_scale_max = 0.4;
+  int patch_size = 16;
+  bool mask_per_frame = false;
+  bool jitter = true;
+  std::vector<double> mean = {0.48145466, 0.4578275, 0.40821073};
+  std::vector<double> std = {0.26862954, 0.26130258, 0.27577711};
+
+  template <class V>
+  void visit(V& v) {
+    v.field("num_frames", num_frames, "frames T per view", Range{1, 1024});
+    v.field("size", size, "side of the global views o, e, m in pixels", Range{8, 4096});
+    v.field("local_size", local_size, "side of the local view l in pixels", Range{8, 4096});
+    v.field("local_scale_min", local_scale_min, "smallest area fraction of the local crop", Range{0.001, 1});
+    v.field("local_scale_max", local_scale_max, "largest area fraction of the local crop", Range{0.001, 1});
+    v.field("patch_size", patch_size, "cell side of the patch-mix mask (the backbone's patch size)",
+            Range{1, 4096});
+    v.field("mask_per_frame", mask_per_frame, "draw a mix mask per frame instead of one per clip");
+    v.field("jitter", jitter, "random frame inside each temporal segment (false: segment centres)");
+    v.field("mean", mean, "per-channel mean of the backbone's input normalisation", Range{0, 1});
+    v.field("std", std, "per-channel std of the backbone's input normalisation", Range{1e-6, 10});
+    v.require(local_scale_min <= local_scale_max, "local_scale_min", "must not exceed local_scale_max");
+    v.require(size % patch_size == 0, "patch_size", "must divide size");
+    v.require(mean.size() == 3, "mean", "must list 3 channels");
+    v.require(std.size() == 3, "std", "must list 3 channels");
+  }
+};
+
+struct DistillationConfig {
+  double student_temp = 0.1;
+  double teacher_temp = 0.04;
+  double warmup_teacher_temp = 0.04;
+  int warmup_teacher_temp_epochs = 0;
+  double center_momentum = 0.9;
+  double momentum_teacher = 0.996;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("student_temp", student_temp, "student softmax temperature tau_s (paper: 0.1)", Range{1e-4, 10});
+    v.field("teacher_temp", teacher_temp, "teacher temperature tau_t after warm-up (DINO: 0.04)", Range{1e-4, 10});
+    v.field("warmup_teacher_temp", warmup_teacher_temp, "teacher temperature at the first step", Range{1e-4, 10});
+    v.field("warmup_teacher_temp_epochs", warmup_teacher_temp_epochs,
+            "epochs of linear teacher-temperature warm-up", Range{0, 100000});
+    v.field("center_momentum", center_momentum, "EMA momentum of the teacher centre", Range{0, 1});
+    v.field("momentum_teacher", momentum_teacher, "initial EMA momentum of the teacher (cosine to 1)", Range{0, 1});
+  }
+};
+
+struct OptimConfig {
+  int64_t global_batch = 128;
+  int epochs = 30;
+  int64_t max_steps = 0;
+  double lr = 5e-5;
+  double min_lr = 1e-6;
+  double warmup_epochs = 1;
+  double weight_decay = 0.04;
+  double weight_decay_end = 0.04;
+  double clip_grad = 3.0;
+  int freeze_last_layer_epochs = 1;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("global_batch", global_batch, "clips per step over all ranks (must divide by the rank count)",
+            Range{1, 1e7});
+    v.field("epochs", epochs, "passes over the data; schedules span them", Range{1, 100000});
+    v.field("max_steps", max_steps, "stop after this many steps (0: all epochs); schedules still span all epochs",
+            Range{0, 1e12});
+    v.field("lr", lr, "AdamW learning rate after warm-up", Range{0, 10});
+    v.field("min_lr", min_lr, "learning rate at the end of the cosine decay", Range{0, 10});
+    v.field("warmup_epochs", warmup_epochs, "epochs of linear learning-rate warm-up from 0", Range{0, 100000});
+    v.field("weight_decay", weight_decay, "AdamW weight decay at the start (none on biases and 1-D parameters)",
+            Range{0, 10});
+    v.field("weight_decay_end", weight_decay_end, "weight decay at the end (cosine schedule)", Range{0, 10});
+    v.field("clip_grad", clip_grad, "per-parameter gradient norm limit (0: no clipping)", Range{0, 1e6});
+    v.field("freeze_last_layer_epochs", freeze_last_layer_epochs,
+            "epochs during which the head's last layer gets no update", Range{0, 100000});
+  }
+};
+
+struct LoaderConfig {
+  int workers = 2;
+  int prefetch = 2;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("workers", workers, "background threads building views, per rank", Range{1, 256});
+    v.field("prefetch", prefetch, "batches prepared ahead of the training step", Range{1, 256});
+  }
+};
+
+struct CheckpointConfig {
+  int64_t every_steps = 50;
+  int keep = 2;
+  bool resume = true;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("every_steps", every_steps, "steps between checkpoints (one is always written at the end)",
+            Range{1, 1e12});
+    v.field("keep", keep, "most recent checkpoints kept", Range{1, 1000});
+    v.field("resume", resume, "continue from the newest checkpoint of this run when there is one");
+  }
+};
+
+struct PretrainConfig {
+  PretrainDataConfig data;
+  BackboneConfig backbone;
+  AdaptationConfig adapter;
+  DinoHeadConfig head;
+  ViewsConfig views;
+  DistillationConfig distillation;
+  OptimConfig optim;
+  LoaderConfig loader;
+  CheckpointConfig checkpoint;
+  int64_t seed = 0;
+  std::string device = "auto";
+  int log_every_steps = 1;
+  ThreadsConfig threads;
+
+  template <class V>
+  void visit(V& v) {
+    v.section("data", data, "training data");
+    v.section("backbone", backbone, "the frozen (or, as an ablation, trained) video backbone");
+    v.section("adapter", adapter, "the adaptation block trained on top of the backbone (Table 4 modes)");
+    v.section("head", head, "the DINO projection head");
+    v.section("views", views, "the four views o, e, m, l (METHOD.md 2)");
+    v.section("distillation", distillation, "teacher, temperatures and centring (METHOD.md 4)");
+    v.section("optim", optim, "AdamW, schedules and clipping");
+    v.section("loader", loader, "background batch preparation");
+    v.section("checkpoint", checkpoint, "checkpoints and resuming");
+    v.field("seed", seed, "seed of initialisation, shuffling and views", Range{0, 9.0e15});
+    v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
+    v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
+    v.section("threads", threads, "CPU threads per rank");
+    v.require(adapter.num_frames <= views.num_frames, "adapter.num_frames",
+              "must not exceed views.num_frames (the backbone's last-layer time steps)");
+  }
+};
+
+}  // namespace dap::config

@@ -1,0 +1,147 @@
+#include "core/data/batch_loader.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "core/error.h"
+
+namespace dap {
+
+BatchLoader::BatchLoader(const ShardDataset& data, const DistributedSampler& sampler, const ViewSettings& settings,
+                         uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch)
+    : data_(data),
+      sampler_(sampler),
+      builder_(data, settings),
+      seed_(seed),
+      first_step_(first_step),
+      end_step_(end_step),
+      prefetch_(prefetch),
+      local_batch_(sampler.local_batch()),
+      next_step_(first_step) {
+  if (workers < 1 || prefetch < 1 || first_step < 0 || end_step < first_step) {
+    throw Error("batch loader: need workers >= 1, prefetch >= 1 and 0 <= first_step <= end_step (got " +
+                std::to_string(workers) + ", " + std::to_string(prefetch) + ", " + std::to_string(first_step) +
+                ", " + std::to_string(end_step) + ")");
+  }
+  for (int w = 0; w < workers; ++w) workers_.emplace_back([this] { work(); });
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+bool BatchLoader::done() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_step_ >= end_step_;
+}
+
+BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
+  const auto found = pending_.find(step);
+  if (found != pending_.end()) return *found->second;
+  auto pending = std::make_unique<Pending>();
+  Batch& b = pending->batch;
+  const ViewSettings& s = builder_.settings();
+  b.global_step = step;
+  b.epoch = step / sampler_.steps_per_epoch();
+  b.step_in_epoch = step % sampler_.steps_per_epoch();
+  b.clips = sampler_.batch(b.epoch, b.step_in_epoch);
+  for (int64_t clip : b.clips) b.labels.push_back(data_.record(clip).label);
+  b.batch_size = static_cast<int>(local_batch_);
+  b.num_frames = s.num_frames;
+  b.size = s.size;
+  b.local_size = s.local_size;
+  const size_t global = static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.size * s.size;
+  b.original.resize(global);
+  b.enhanced.resize(global);
+  b.mixed.resize(global);
+  b.local.resize(static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.local_size * s.local_size);
+  pending->clips_left = local_batch_;
+  return *(pending_[step] = std::move(pending));
+}
+
+// Builds clip `index` of the batch into its place; the slices are disjoint, so no lock is needed.
+void BatchLoader::build_clip(Pending& pending, int64_t index) const {
+  Batch& b = pending.batch;
+  const int64_t clip = b.clips[index];
+  const ClipViews views = builder_.build(clip, mix_seed({seed_, static_cast<uint64_t>(b.epoch),
+                                                          static_cast<uint64_t>(clip)}));
+  const auto place = [index](const std::vector<float>& view, std::vector<float>& target) {
+    std::copy(view.begin(), view.end(), target.begin() + index * static_cast<int64_t>(view.size()));
+  };
+  place(views.original, b.original);
+  place(views.enhanced, b.enhanced);
+  place(views.mixed, b.mixed);
+  place(views.local, b.local);
+}
+
+void BatchLoader::work() {
+  const int64_t total_tasks = (end_step_ - first_step_) * local_batch_;
+  for (;;) {
+    Pending* pending = nullptr;
+    int64_t index = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_ready_.wait(lock, [&] {
+        return stopping_ ||
+               (next_task_ < total_tasks && first_step_ + next_task_ / local_batch_ < next_step_ + prefetch_);
+      });
+      if (stopping_) return;
+      const int64_t task = next_task_++;
+      const int64_t step = first_step_ + task / local_batch_;
+      index = task % local_batch_;
+      try {
+        pending = &pending_batch(step);
+      } catch (...) {  // the sampler or the data set refused the step: next() reports it
+        auto& failed = pending_[step] = std::make_unique<Pending>();
+        failed->error = std::current_exception();
+        batch_ready_.notify_all();
+        continue;
+      }
+      if (pending->batch.clips.empty()) continue;  // its setup failed (above); nothing to build
+    }
+    std::exception_ptr error;
+    try {
+      build_clip(*pending, index);
+    } catch (const std::exception& e) {
+      const int64_t clip = pending->batch.clips[index];
+      const std::string what = "clip " + std::to_string(clip) + " ('" + data_.record(clip).id + "' in '" +
+                               data_.shard_path(clip) + "'): " + e.what();
+      error = dynamic_cast<const InputError*>(&e) ? std::make_exception_ptr(InputError(what))
+                                                   : std::make_exception_ptr(Error(what));
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error && !pending->error) pending->error = error;
+    if (--pending->clips_left == 0) batch_ready_.notify_all();
+  }
+}
+
+Batch BatchLoader::next() {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_step_ >= end_step_) {
+    throw Error("batch loader: next() called after the last step " + std::to_string(end_step_));
+  }
+  batch_ready_.wait(lock, [&] {
+    const auto it = pending_.find(next_step_);
+    return it != pending_.end() && it->second->clips_left == 0;
+  });
+  const auto it = pending_.find(next_step_);
+  std::unique_ptr<Pending> pending = std::move(it->second);
+  pending_.erase(it);
+  ++next_step_;
+  lock.unlock();
+  work_ready_.notify_all();
+  if (pending->error) std::rethrow_exception(pending->error);
+  pending->batch.wait_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::move(pending->batch);
+}
+
+}  // namespace dap

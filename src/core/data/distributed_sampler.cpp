@@ -1,0 +1,68 @@
+#include "core/data/distributed_sampler.h"
+
+#include <numeric>
+#include <string>
+
+#include "core/error.h"
+
+namespace dap {
+
+uint64_t splitmix64(uint64_t x) {
+  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t mix_seed(std::initializer_list<uint64_t> parts) {
+  uint64_t state = 0x6a09e667f3bcc909ULL;
+  for (uint64_t part : parts) state = splitmix64(state ^ part);
+  return state;
+}
+
+uint64_t random_below(std::mt19937_64& rng, uint64_t n) {
+  // Draws below `threshold` would make the smallest residues more likely; 2^64 mod n of them.
+  const uint64_t threshold = (0 - n) % n;
+  for (;;) {
+    const uint64_t r = rng();
+    if (r >= threshold) return r % n;
+  }
+}
+
+double random_unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+DistributedSampler::DistributedSampler(int64_t dataset_size, int64_t global_batch, int rank, int world,
+                                       uint64_t seed)
+    : dataset_size_(dataset_size), global_batch_(global_batch), rank_(rank), world_(world), seed_(seed) {
+  if (world < 1 || rank < 0 || rank >= world) {
+    throw InputError("sampler: rank " + std::to_string(rank) + " is not in a world of " + std::to_string(world));
+  }
+  if (global_batch < 1 || global_batch % world != 0) {
+    throw InputError("global batch " + std::to_string(global_batch) + " does not split evenly over " +
+                     std::to_string(world) + " ranks");
+  }
+  if (dataset_size < global_batch) {
+    throw InputError("data set of " + std::to_string(dataset_size) + " clips is smaller than the global batch " +
+                     std::to_string(global_batch));
+  }
+}
+
+std::vector<int64_t> DistributedSampler::epoch_permutation(int64_t epoch) const {
+  std::vector<int64_t> order(static_cast<size_t>(dataset_size_));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::mt19937_64 rng(mix_seed({seed_, static_cast<uint64_t>(epoch)}));
+  fisher_yates_shuffle(order, rng);
+  return order;
+}
+
+std::vector<int64_t> DistributedSampler::batch(int64_t epoch, int64_t step) const {
+  if (step < 0 || step >= steps_per_epoch()) {
+    throw Error("sampler: step " + std::to_string(step) + " outside an epoch of " +
+                std::to_string(steps_per_epoch()) + " steps");
+  }
+  const std::vector<int64_t> order = epoch_permutation(epoch);
+  const auto first = order.begin() + step * global_batch_ + rank_ * local_batch();
+  return std::vector<int64_t>(first, first + local_batch());
+}
+
+}  // namespace dap

@@ -1,0 +1,106 @@
+#include "core/data/shard_dataset.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/io/hdf5_handle.h"
+#include "core/io/shard_index.h"
+#include "core/io/shard_reader.h"
+
+namespace dap {
+
+namespace {
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "'" : ", '") + item + "'";
+  return text;
+}
+
+std::string size_text(int height, int width) { return std::to_string(height) + "x" + std::to_string(width); }
+
+}  // namespace
+
+// Shards are opened here, once: the per-video labels and frame counts live only
+// in the shard files, not in index.json. The readers then stay open for reading.
+ShardDataset::ShardDataset(const std::vector<std::string>& folders) : folders_(folders) {
+  if (folders.empty()) throw InputError("no shard folders given for the training data");
+  for (size_t f = 0; f < folders.size(); ++f) {
+    const ShardIndex index = read_shard_index(folders[f]);
+    if (f == 0) {
+      height_ = index.height;
+      width_ = index.width;
+      class_names_ = index.class_names;
+    } else if (index.height != height_ || index.width != width_) {
+      throw InputError("shard folders '" + folders[0] + "' (" + size_text(height_, width_) + ") and '" + folders[f] +
+                       "' (" + size_text(index.height, index.width) + ") have different frame sizes");
+    }
+    readers_.emplace_back();
+    for (size_t s = 0; s < index.shards.size(); ++s) {
+      const ShardSummary& summary = index.shards[s];
+      const std::string path = (std::filesystem::path(folders[f]) / summary.file).string();
+      auto reader = std::make_unique<ShardReader>(path);
+      if (reader->height() != height_ || reader->width() != width_ || reader->video_ids() != summary.video_ids) {
+        throw InputError("shard '" + path + "' does not match the index.json of '" + folders[f] +
+                         "' (frame size or video ids differ; was the folder rewritten?)");
+      }
+      for (int64_t v = 0; v < reader->video_count(); ++v) {
+        ClipRecord record;
+        record.folder = static_cast<int>(f);
+        record.shard = static_cast<int>(s);
+        record.video = v;
+        record.frame_count = reader->video_offsets()[v + 1] - reader->video_offsets()[v];
+        record.label = reader->labels()[v];
+        record.id = reader->video_ids()[v];
+        if (record.frame_count <= 0) throw InputError("video '" + record.id + "' in '" + path + "' has no frames");
+        records_.push_back(std::move(record));
+      }
+      readers_.back().push_back(std::move(reader));
+    }
+  }
+  if (records_.empty()) throw InputError("no videos in the shard folder(s) " + quoted_list(folders));
+}
+
+ShardDataset::~ShardDataset() = default;
+
+const ClipRecord& ShardDataset::record(int64_t clip) const {
+  if (clip < 0 || clip >= size()) {
+    throw Error("clip " + std::to_string(clip) + " is outside the data set of " + std::to_string(size()) +
+                " clips in " + quoted_list(folders_));
+  }
+  return records_[static_cast<size_t>(clip)];
+}
+
+const std::string& ShardDataset::shard_path(int64_t clip) const {
+  const ClipRecord& r = record(clip);
+  return readers_[r.folder][r.shard]->path();
+}
+
+std::vector<uint8_t> ShardDataset::read_frames(int64_t clip, const std::vector<int>& frames, bool enhanced) const {
+  const ClipRecord& r = record(clip);
+  const ShardReader& reader = *readers_[r.folder][r.shard];
+  // Thread-safe HDF5 keeps this setting per thread: loader threads must silence it too (errors still throw).
+  h5::disable_auto_error_printing();
+  const int64_t first_frame = reader.video_offsets()[r.video];
+  const size_t frame_bytes = static_cast<size_t>(height_) * width_ * 3;
+  std::vector<uint8_t> pixels(frames.size() * frame_bytes);
+  for (size_t begin = 0; begin < frames.size();) {
+    // A run: each index equals the previous one or the next frame.
+    size_t end = begin + 1;
+    while (end < frames.size() && (frames[end] == frames[end - 1] || frames[end] == frames[end - 1] + 1)) ++end;
+    const int low = frames[begin], high = frames[end - 1];
+    if (low < 0 || high >= r.frame_count) {
+      throw Error("frame index out of range 0.." + std::to_string(r.frame_count - 1) + " of video '" + r.id +
+                  "' in '" + reader.path() + "'");
+    }
+    const std::vector<uint8_t> run = reader.read_frames(first_frame + low, high - low + 1, enhanced);
+    for (size_t i = begin; i < end; ++i) {
+      std::memcpy(pixels.data() + i * frame_bytes, run.data() + (frames[i] - low) * frame_bytes, frame_bytes);
+    }
+    begin = end;
+  }
+  return pixels;
+}
+
+}  // namespace dap

@@ -1,0 +1,34 @@
+// The MPI backend of SumAllReduce: in-place MPI_Allreduce on host memory, in
+// chunks small enough for MPI's int counts.
+#include <climits>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/dist/mpi_context.h"
+#include "core/dist/sum_allreduce.h"
+
+namespace dap {
+namespace {
+
+// MPI counts are int; half of INT_MAX keeps byte counts inside some MPI
+// implementations' internal int arithmetic as well.
+constexpr size_t kMaxChunk = static_cast<size_t>(INT_MAX / 2);
+
+class MpiSumAllReduce final : public SumAllReduce {
+ public:
+  void sum(float* data, size_t count) override {
+    for (size_t offset = 0; offset < count; offset += kMaxChunk) {
+      const size_t chunk = count - offset < kMaxChunk ? count - offset : kMaxChunk;
+      DAP_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, static_cast<int>(chunk), MPI_FLOAT,
+                                  MPI_SUM, MPI_COMM_WORLD));
+    }
+  }
+  std::string name() const override { return "mpi"; }
+};
+
+}  // namespace
+
+std::unique_ptr<SumAllReduce> make_mpi_sum_allreduce() { return std::make_unique<MpiSumAllReduce>(); }
+
+}  // namespace dap

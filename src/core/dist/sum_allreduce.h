@@ -1,0 +1,44 @@
+// Gradient all-reduce without torch: an in-place float sum over every rank of
+// MPI_COMM_WORLD, with MPI on host memory or NCCL on CUDA device memory. The
+// backend is chosen at run time; link dap_comm (dap_core + NCCL when built).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace dap {
+
+// In-place sum of a float buffer over all ranks of MPI_COMM_WORLD.
+class SumAllReduce {
+ public:
+  virtual ~SumAllReduce() = default;
+  // Collective: every rank calls it with the same count. count 0 is a no-op.
+  virtual void sum(float* data, size_t count) = 0;
+  virtual std::string name() const = 0;  // "mpi" or "nccl"
+};
+
+// Host memory: MPI_Allreduce(MPI_IN_PLACE, ..., MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+// split into chunks of at most INT_MAX/2 elements. Needs MPI to be initialised.
+std::unique_ptr<SumAllReduce> make_mpi_sum_allreduce();
+
+// The functions below are defined in dap_nccl (or its stub when built without NCCL):
+// link dap_comm to get exactly one definition.
+
+// True when this build includes NCCL (DAP_HAVE_NCCL).
+bool nccl_compiled_in();
+
+// Number of CUDA devices visible to this process (0 when built without CUDA, or
+// when the driver reports none or fails).
+int cuda_device_count();
+
+// NCCL communicator over MPI_COMM_WORLD on CUDA device `device`: rank 0 creates
+// the ncclUniqueId and MPI_Bcast sends it; then cudaSetDevice(device),
+// ncclCommInitRank and one CUDA stream. sum() synchronises the device first (the
+// caller's kernels may run on another stream), then runs ncclAllReduce(ncclFloat,
+// ncclSum) on its stream and waits for it. `data` is a DEVICE pointer.
+// Throws dap::Error naming the failed call and NCCL's / CUDA's message, or
+// "built without NCCL" when this build has no NCCL. Collective: every rank calls it.
+std::unique_ptr<SumAllReduce> make_nccl_sum_allreduce(int device);
+
+}  // namespace dap

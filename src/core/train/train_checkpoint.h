@@ -1,0 +1,34 @@
+// Checkpoint files of a training stage. A folder holds step_<N>.pt files,
+// each complete: written under a temporary name and renamed, so a job killed
+// mid-write leaves no file that looks complete. N is the number of finished
+// steps; the newest file is the one with the highest N.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+namespace dap {
+
+// Writes `fill`'s archive as <folder>/step_<step>.pt, then removes all but the
+// `keep` newest checkpoints and any leftover temporary file. Returns the path.
+std::string write_checkpoint(const std::string& folder, int64_t step, int keep,
+                             const std::function<void(torch::serialize::OutputArchive&)>& fill);
+
+// The newest complete checkpoint in `folder`, if any.
+std::optional<std::string> newest_checkpoint(const std::string& folder);
+
+// Removes every checkpoint (and temporary file) in `folder`.
+void remove_checkpoints(const std::string& folder);
+
+// Small typed helpers for the scalar entries of an archive.
+void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value);
+int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key);
+void write_text(torch::serialize::OutputArchive& archive, const std::string& key, const std::string& value);
+std::string read_text(torch::serialize::InputArchive& archive, const std::string& key);
+
+}  // namespace dap

@@ -1,0 +1,108 @@
+#include "core/train/training_setup.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include <torch/torch.h>
+
+#include "core/data/preprocessed_folder.h"
+
+namespace dap {
+namespace {
+
+// The rank on this node, as the launcher tells it (Open MPI, then Slurm).
+int node_local_rank(const MpiContext& mpi) {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  }
+  return mpi.rank();
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+torch::Tensor view_tensor(const std::vector<float>& values, const std::vector<int64_t>& shape) {
+  // from_blob does not copy; the batch outlives the step that uses the tensor.
+  return torch::from_blob(const_cast<float*>(values.data()), shape, torch::kFloat);
+}
+
+}  // namespace
+
+torch::Device training_device(const std::string& choice, const MpiContext& mpi) {
+  const bool cuda = torch::cuda::is_available();
+  if (choice == "cuda" && !cuda) {
+    throw InputError("pretrain device = \"cuda\" but no CUDA device is available to this libtorch build");
+  }
+  if (choice == "cpu" || !cuda) return torch::Device(torch::kCPU);
+  const auto devices = static_cast<int>(torch::cuda::device_count());
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(node_local_rank(mpi) % devices));
+}
+
+std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device) {
+  if (device.is_cuda()) return make_nccl_sum_allreduce(device.index());
+  return make_mpi_sum_allreduce();
+}
+
+std::vector<std::string> resolve_shard_folders(const config::ExperimentConfig& config) {
+  if (!config.pretrain.data.shards.empty()) return config.pretrain.data.shards;
+  const auto& preprocess = config.preprocess;
+  return {preprocess_output_folder(preprocess, preprocess_settings_sha256(preprocess))};
+}
+
+StepSchedules make_schedules(const config::PretrainConfig& c, int64_t steps_per_epoch) {
+  StepSchedules s;
+  s.steps_per_epoch = steps_per_epoch;
+  const auto warmup = static_cast<int64_t>(std::llround(c.optim.warmup_epochs * steps_per_epoch));
+  s.lr = cosine_schedule(c.optim.lr, c.optim.min_lr, c.optim.epochs, steps_per_epoch, warmup);
+  s.weight_decay = cosine_schedule(c.optim.weight_decay, c.optim.weight_decay_end, c.optim.epochs, steps_per_epoch, 0);
+  s.momentum = cosine_schedule(c.distillation.momentum_teacher, 1.0, c.optim.epochs, steps_per_epoch, 0);
+  s.teacher_temp = teacher_temperature_schedule(c.distillation.warmup_teacher_temp, c.distillation.teacher_temp,
+                                                c.distillation.warmup_teacher_temp_epochs, c.optim.epochs);
+  return s;
+}
+
+std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : module.parameters()) {
+    if (p.requires_grad()) out.push_back(p);
+  }
+  return out;
+}
+
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay) {
+  std::vector<torch::Tensor> decayed, not_decayed;
+  for (const auto& item : module.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    const bool no_decay = ends_with(item.key(), ".bias") || item.value().dim() == 1;
+    (no_decay ? not_decayed : decayed).push_back(item.value());
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decayed, std::make_unique<torch::optim::AdamWOptions>(
+                                   torch::optim::AdamWOptions(lr).weight_decay(weight_decay)));
+  groups.emplace_back(not_decayed,
+                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(0)));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+}
+
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay) {
+  auto& groups = optimizer.param_groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    auto& options = static_cast<torch::optim::AdamWOptions&>(groups[g].options());
+    options.lr(lr);
+    options.weight_decay(g == 0 ? weight_decay : 0.0);
+  }
+}
+
+DeviceViews batch_views_to_device(const Batch& b, const torch::Device& device) {
+  const std::vector<int64_t> global_shape = {b.batch_size, b.num_frames, 3, b.size, b.size};
+  const std::vector<int64_t> local_shape = {b.batch_size, b.num_frames, 3, b.local_size, b.local_size};
+  DeviceViews views;
+  views.global = torch::cat({view_tensor(b.original, global_shape), view_tensor(b.enhanced, global_shape),
+                             view_tensor(b.mixed, global_shape)})
+                     .to(device);
+  views.local = view_tensor(b.local, local_shape).to(device);
+  return views;
+}
+
+}  // namespace dap

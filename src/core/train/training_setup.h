@@ -1,0 +1,59 @@
+// The pieces every training stage sets up the same way (dap-pretrain now,
+// dap-finetune later): the device of this rank, the gradient all-reduce that
+// goes with it, AdamW with DINO's parameter groups, per-step schedules and
+// moving a loader batch to the device.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/optim/adamw.h>
+
+#include "core/config/experiment_config.h"
+#include "core/data/batch_loader.h"
+#include "core/dist/mpi_context.h"
+#include "core/dist/sum_allreduce.h"
+#include "core/error.h"
+#include "core/train/schedules.h"
+
+namespace dap {
+
+// A training loss that is NaN or infinite; the message names the step.
+class NonFiniteLossError : public Error {
+ public:
+  using Error::Error;
+};
+
+// "cpu", "cuda" or "auto" (CUDA when available). On CUDA each rank takes the
+// device (node-local rank) % (devices on the node).
+torch::Device training_device(const std::string& choice, const MpiContext& mpi);
+
+// NCCL for a CUDA device, MPI for the CPU.
+std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device);
+
+// pretrain.data.shards, or the folder the experiment's preprocess section writes.
+std::vector<std::string> resolve_shard_folders(const config::ExperimentConfig& config);
+
+// lr and weight decay per step (cosine after linear warm-up), the teacher
+// momentum per step (cosine from momentum_teacher to 1) and the teacher
+// temperature per epoch.
+StepSchedules make_schedules(const config::PretrainConfig& config, int64_t steps_per_epoch);
+
+// The parameters that require a gradient, in registration order.
+std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module);
+
+// AdamW over the trainable parameters in two groups as DINO: group 0 with
+// weight decay, group 1 (biases and 1-D parameters) without.
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay);
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay);
+
+struct DeviceViews {
+  torch::Tensor global;  // o, e, m stacked view-major: [3B, T, 3, size, size]
+  torch::Tensor local;   // l: [B, T, 3, local_size, local_size]
+};
+// The batch's views as tensors on `device` (on the CPU they share the batch's memory where they can).
+DeviceViews batch_views_to_device(const Batch& batch, const torch::Device& device);
+
+}  // namespace dap

@@ -1,0 +1,54 @@
+#include "core/train/video_backbone.h"
+
+#include "core/models/clip_weights.h"
+#include "core/models/torch_checkpoint.h"
+
+namespace dap {
+
+VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) : config_(config) {
+  if (config.kind == "clip_vit") {
+    clip = register_module("clip", ClipVisual(config.clip));
+  } else {
+    R2Plus1dConfig features_only = config.r2plus1d;
+    features_only.num_classes = 0;  // the classifier of the weights is not used
+    r2plus1d = register_module("r2plus1d", R2Plus1d(features_only));
+  }
+}
+
+std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor& input) {
+  if (!clip.is_empty()) {
+    // layer_cls: [layers, B, T, width] -> one [B, T, width] per layer.
+    return clip->forward(input, /*with_layer_cls=*/true).layer_cls.unbind(0);
+  }
+  // R(2+1)D takes channels before time: [B, 3, T, H, W].
+  return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
+}
+
+std::vector<int> VideoBackboneImpl::layer_widths() const {
+  if (!clip.is_empty()) return std::vector<int>(config_.clip.layers, static_cast<int>(config_.clip.width));
+  return config_.r2plus1d.widths;
+}
+
+int64_t VideoBackboneImpl::last_layer_frames(int64_t frames) const {
+  if (!clip.is_empty()) return frames;
+  for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;  // temporal strides 1, 2, 2, 2
+  return frames;
+}
+
+VideoBackbone build_video_backbone(const config::BackboneConfig& config) {
+  VideoBackbone backbone(config);
+  if (!config.weights.empty()) {
+    auto children = backbone->named_children();
+    if (config.kind == "clip_vit") {
+      ClipVisual module(std::dynamic_pointer_cast<ClipVisualImpl>(children["clip"]));
+      load_clip_visual(module, load_clip_weights(config.weights), config.weights);
+    } else {
+      R2Plus1d module(std::dynamic_pointer_cast<R2Plus1dImpl>(children["r2plus1d"]));
+      load_r2plus1d(module, load_torch_state_dict(config.weights), config.weights, /*include_fc=*/false);
+    }
+  }
+  backbone->eval();
+  return backbone;
+}
+
+}  // namespace dap

@@ -1,0 +1,45 @@
+// The video backbone of pretraining and fine-tuning, either CLIP's ViT or
+// R(2+1)D, behind one interface: a clip in, the per-layer frame features
+// X_{i,t} of METHOD.md 3 out (ViT: each block's class token; R(2+1)D: each
+// stage's spatially pooled feature).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "core/config/pretrain_config.h"
+#include "core/models/clip_visual.h"
+#include "core/models/r2plus1d.h"
+
+namespace dap {
+
+class VideoBackboneImpl : public torch::nn::Module {
+ public:
+  explicit VideoBackboneImpl(const config::BackboneConfig& config);
+
+  // clip: [B, T, 3, H, W], normalised. Returns one tensor [B, T_i, D_i] per
+  // layer, shallow to deep.
+  std::vector<torch::Tensor> layer_features(const torch::Tensor& clip);
+
+  // D_i of every layer, and the number of layers.
+  std::vector<int> layer_widths() const;
+  // Time steps of the last layer's features for T input frames.
+  int64_t last_layer_frames(int64_t frames) const;
+
+ private:
+  config::BackboneConfig config_;
+  ClipVisual clip{nullptr};
+  R2Plus1d r2plus1d{nullptr};
+};
+TORCH_MODULE(VideoBackbone);
+
+// Builds the backbone of `config`, reads its weights when config.weights is
+// set (throws InputError naming the file and every mismatched key) and puts
+// it in eval mode. Without weights the initialisation follows torch's global
+// seed.
+VideoBackbone build_video_backbone(const config::BackboneConfig& config);
+
+}  // namespace dap

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""dap-pretrain end to end on the tiny config (lua/pretrain_tiny.lua) over
+real shards of the bundled clips:
+- 1 rank and 2 ranks with the same global batch give the same loss curve;
+- a run killed with SIGKILL and restarted ends with exactly the weights,
+  optimiser state and centre of an uninterrupted run, with each step logged once;
+- SIGUSR1 (Slurm's pre-timeout signal) saves a checkpoint and exits 75, and
+  the continued run again ends exactly like the uninterrupted one;
+- a backbone weight file holding NaN stops the run with exit 4, naming the step;
+- the frozen backbone really stays frozen and the adapter file is written."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+import dap_test_support as support
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ref_clip  # noqa: E402
+
+CONFIG = "lua/pretrain_tiny.lua"
+problems = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+        print("FAIL:", message)
+
+
+def base_args(work, run_name, extra=()):
+    return ["--config", CONFIG, f"preprocess.output.root={work}/data", f"run.root={work}/runs",
+            f"run.name={run_name}", "pretrain.threads.intra_op=1", *extra]
+
+
+def run_folder(work, run_name):
+    return os.path.join(work, "runs", run_name, "pretrain")
+
+
+def metrics(work, run_name):
+    with open(os.path.join(run_folder(work, run_name), "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def final_state(work, run_name):
+    """Every tensor of the newest checkpoint (student, teacher, optimiser, centre)."""
+    newest = sorted(glob.glob(os.path.join(run_folder(work, run_name), "checkpoints", "step_*.pt")))[-1]
+    return newest, {k: v.clone() for k, v in torch.jit.load(newest).state_dict().items()}
+
+
+def same_state(a, b):
+    if a.keys() != b.keys():
+        return f"different keys: {sorted(set(a) ^ set(b))[:5]}"
+    for k in a:
+        if not torch.equal(a[k], b[k]):
+            return f"{k} differs (max |diff| {float((a[k].double() - b[k].double()).abs().max()):.3g})"
+    return None
+
+
+def start(work, run_name, ranks, extra=()):
+    command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks),
+               support.binary("dap-pretrain"), *base_args(work, run_name, extra)]
+    return subprocess.Popen(command, cwd=support.SOURCE, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_checkpoint(work, run_name, job, step):
+    path = os.path.join(run_folder(work, run_name), "checkpoints", f"step_{step:09d}.pt")
+    deadline = time.time() + 120
+    while not os.path.exists(path):
+        if job.poll() is not None or time.time() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def main():
+    with tempfile.TemporaryDirectory() as work:
+        prep = support.mpirun(2, "dap-preprocess", base_args(work, "prep"))
+        if prep.returncode != 0:
+            print(prep.stdout[-3000:], prep.stderr[-3000:])
+            sys.exit(1)
+
+        # Long enough to interrupt: 11 clips, global batch 4 -> 2 steps/epoch, 12 epochs.
+        long_run = ["pretrain.optim.epochs=12", "pretrain.checkpoint.every_steps=4"]
+
+        # --- 1 rank vs 2 ranks, same global batch.
+        one = support.mpirun(1, "dap-pretrain", base_args(work, "one", long_run))
+        two = support.mpirun(2, "dap-pretrain", base_args(work, "two", long_run))
+        check(one.returncode == 0 and two.returncode == 0,
+              f"plain runs failed: {one.returncode} {two.returncode}\n{one.stdout[-2000:]}{two.stdout[-2000:]}")
+        if one.returncode or two.returncode:
+            return
+        loss_one = [m["loss"] for m in metrics(work, "one")]
+        loss_two = [m["loss"] for m in metrics(work, "two")]
+        check(len(loss_one) == 24 and len(loss_two) == 24, f"expected 24 logged steps: {len(loss_one)} {len(loss_two)}")
+        worst = max(abs(a - b) / max(abs(a), 1e-6) for a, b in zip(loss_one, loss_two))
+        print(f"1 vs 2 ranks: {len(loss_one)} steps, largest relative loss difference {worst:.2e}")
+        check(worst < 1e-4, f"1-rank and 2-rank loss curves differ by {worst:.2e} (relative)")
+        check(len(set(round(x, 6) for x in loss_one)) > 5, "the loss does not change between steps")
+        # Interrupted 2-rank runs must end bit for bit like this uninterrupted one.
+        _, reference = final_state(work, "two")
+        check(os.path.exists(os.path.join(run_folder(work, "two"), "adapter.pt")), "adapter.pt was not written")
+        adapter = torch.jit.load(os.path.join(run_folder(work, "two"), "adapter.pt")).state_dict()
+        check(any(k.startswith("adapter.pab.") for k in adapter), f"adapter.pt keys: {list(adapter)[:5]}")
+        check(not any("backbone" in k for k in reference), "the frozen backbone ended up in the checkpoint")
+        moved = [k for k in reference if k.startswith("student.") and
+                 not torch.equal(reference[k], reference["teacher." + k[len("student."):]])]
+        check(len(moved) > 0, "student and teacher are identical after training: the EMA or the update is broken")
+
+        # --- SIGKILL after the checkpoint of step 8, then rerun: identical end state.
+        job = start(work, "killed", 2, long_run)
+        reached = wait_for_checkpoint(work, "killed", job, 8)
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+        check(reached, "the killed run never wrote its step-8 checkpoint")
+        logged = len(metrics(work, "killed"))
+        print(f"killed after {logged} logged steps")
+        check(logged < 24, "the run finished before it could be killed")
+        rerun = support.mpirun(2, "dap-pretrain", base_args(work, "killed", long_run))
+        check(rerun.returncode == 0, f"resumed run failed ({rerun.returncode}):\n{rerun.stdout[-3000:]}")
+        check("resuming from" in rerun.stdout + rerun.stderr, "the rerun did not say it resumed")
+        _, resumed = final_state(work, "killed")
+        difference = same_state(reference, resumed)
+        check(difference is None, f"killed+resumed run differs from the uninterrupted one: {difference}")
+        steps = [m["step"] for m in metrics(work, "killed")]
+        check(steps == list(range(1, 25)), f"metrics.jsonl steps after resume: {steps}")
+        check([m["loss"] for m in metrics(work, "killed")] == [m["loss"] for m in metrics(work, "two")],
+              "the resumed loss curve differs from the uninterrupted 2-rank one")
+        check(not glob.glob(os.path.join(run_folder(work, "killed"), "checkpoints", "*.tmp")), "temporary file left")
+
+        # --- SIGUSR1: checkpoint and exit 75; the continued run ends the same.
+        job = start(work, "signalled", 2, long_run)
+        reached = wait_for_checkpoint(work, "signalled", job, 4)
+        os.killpg(job.pid, signal.SIGUSR1)
+        output, _ = job.communicate(timeout=120)
+        check(reached and job.returncode == 75, f"SIGUSR1: exit {job.returncode}, expected 75\n{output[-3000:]}")
+        check("stop signal received" in output, "no log line about the stop signal")
+        saved = max(m["step"] for m in metrics(work, "signalled"))
+        check(os.path.exists(os.path.join(run_folder(work, "signalled"), "checkpoints", f"step_{saved:09d}.pt")),
+              f"no checkpoint at the last logged step {saved}")
+        rerun = support.mpirun(2, "dap-pretrain", base_args(work, "signalled", long_run))
+        check(rerun.returncode == 0, f"continued run failed ({rerun.returncode})")
+        _, continued = final_state(work, "signalled")
+        difference = same_state(reference, continued)
+        check(difference is None, f"signalled+continued run differs from the uninterrupted one: {difference}")
+
+        # --- A weight file with NaN: exit 4 on every rank, naming the step.
+        torch.manual_seed(0)
+        visual = ref_clip.VisionTransformer(32, 8, 32, 2, 2, 16)
+        state = {"visual." + k: v.detach().clone() for k, v in visual.state_dict().items()}
+        good_weights = os.path.join(work, "tiny_clip.pt")
+        torch.save(state, good_weights)
+        state["visual.conv1.weight"][0, 0, 0, 0] = float("nan")
+        nan_weights = os.path.join(work, "tiny_clip_nan.pt")
+        torch.save(state, nan_weights)
+        good = support.mpirun(2, "dap-pretrain", base_args(work, "good_weights", [f"pretrain.backbone.weights={good_weights}"]))
+        check(good.returncode == 0, f"run with a real CLIP-format weight file failed:\n{good.stdout[-3000:]}")
+        bad = support.mpirun(2, "dap-pretrain", base_args(work, "nan", [f"pretrain.backbone.weights={nan_weights}"]),
+                             timeout=120)
+        text = bad.stdout + bad.stderr
+        check(bad.returncode == 4, f"NaN weights: exit {bad.returncode}, expected 4\n{text[-3000:]}")
+        check("non-finite loss at step 1" in text and "last good checkpoint" in text,
+              f"the non-finite loss message does not name the step and checkpoint:\n{text[-2000:]}")
+
+    if problems:
+        print(f"{len(problems)} problem(s)")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
