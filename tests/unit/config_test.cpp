@@ -108,7 +108,7 @@ TEST_F(ConfigTest, UnknownKeyNamesFileKeyAndSuggestsClosest) {
 TEST_F(ConfigTest, UnknownTopLevelKeySuggestsSection) {
   const std::string path = write("exp.lua", "return { prepocess = {} }");
   expect_contains(config_error([&] { load_experiment(path); }),
-                  {"exp.lua", "prepocess", "did you mean 'preprocess'", "preprocess, run"});
+                  {"exp.lua", "prepocess", "did you mean 'preprocess'", "preprocess, pretrain, run"});
 }
 
 TEST_F(ConfigTest, WrongTypeSaysExpectedAndGot) {
