@@ -7,16 +7,19 @@ real shards of the bundled clips:
 - SIGUSR1 (Slurm's pre-timeout signal) saves a checkpoint and exits 75, and
   the continued run again ends exactly like the uninterrupted one;
 - a backbone weight file holding NaN stops the run with exit 4, naming the step;
+- a corrupt shard read by one rank ends the whole 2-rank job promptly, naming the clip;
 - the frozen backbone really stays frozen and the adapter file is written."""
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+import h5py
 import torch
 
 import dap_test_support as support
@@ -168,6 +171,25 @@ def main():
         check(bad.returncode == 4, f"NaN weights: exit {bad.returncode}, expected 4\n{text[-3000:]}")
         check("non-finite loss at step 1" in text and "last good checkpoint" in text,
               f"the non-finite loss message does not name the step and checkpoint:\n{text[-2000:]}")
+
+        # --- A corrupt chunk of frames: whichever rank reads it fails, and the job ends.
+        corrupt = os.path.join(work, "corrupt")
+        shutil.copytree(glob.glob(os.path.join(work, "data", "tiny-*"))[0], corrupt)
+        shard = sorted(glob.glob(os.path.join(corrupt, "*.h5")))[0]
+        with h5py.File(shard, "r") as f:
+            chunk = f["frames"].id.get_chunk_info(0)
+        with open(shard, "r+b") as f:
+            f.seek(chunk.byte_offset + chunk.size // 2)
+            f.write(b"\xff" * min(64, chunk.size // 2))
+        began = time.time()
+        broken = support.mpirun(2, "dap-pretrain", base_args(work, "corrupt", [f"pretrain.data.shards={{\"{corrupt}\"}}"]),
+                                timeout=300)
+        elapsed = time.time() - began
+        text = broken.stdout + broken.stderr
+        print(f"corrupt shard: exit {broken.returncode} after {elapsed:.1f} s")
+        check(broken.returncode != 0, "a corrupt shard did not fail the job")
+        check(os.path.basename(shard) in text and "clip" in text, f"the error does not name the clip and shard:\n{text[-2000:]}")
+        check(elapsed < 120, f"the job took {elapsed:.0f} s to end after a rank failed")
 
     if problems:
         print(f"{len(problems)} problem(s)")
