@@ -8,7 +8,9 @@ real shards of the bundled clips:
   the continued run again ends exactly like the uninterrupted one;
 - a backbone weight file holding NaN stops the run with exit 4, naming the step;
 - a corrupt shard read by one rank ends the whole 2-rank job promptly, naming the clip;
-- the frozen backbone really stays frozen and the adapter file is written."""
+- the frozen backbone really stays frozen and the adapter file is written;
+- the Table 4 ablations (train encoder, lock encoder) and the R(2+1)D backbone run and
+  export what fine-tuning needs; inconsistent shapes are config errors naming the key."""
 import glob
 import json
 import os
@@ -171,6 +173,24 @@ def main():
         check(bad.returncode == 4, f"NaN weights: exit {bad.returncode}, expected 4\n{text[-3000:]}")
         check("non-finite loss at step 1" in text and "last good checkpoint" in text,
               f"the non-finite loss message does not name the step and checkpoint:\n{text[-2000:]}")
+
+        # --- Table 4 ablations and the CNN backbone: short runs, the exported modules.
+        r2plus1d = ["pretrain.backbone.kind=r2plus1d", "pretrain.backbone.r2plus1d.layers={1,1,1,1}",
+                    "pretrain.backbone.r2plus1d.widths={8,16,32,64}", "pretrain.backbone.r2plus1d.stem_mid_width=8",
+                    "pretrain.backbone.r2plus1d.stem_width=8", "pretrain.adapter.input_widths={8,16,32,64}",
+                    "pretrain.adapter.num_layers=4", "pretrain.adapter.num_frames=1", "pretrain.views.num_frames=8"]
+        variants = {"train_encoder": (["pretrain.backbone.train_encoder=true"], "backbone.clip.conv1.weight"),
+                    "lock_encoder": (['pretrain.adapter.mode="lock_encoder"'], "adapter.lock_encoder.positional_embedding"),
+                    "r2plus1d": (r2plus1d, "adapter.pab.steps.0.input_proj.weight")}
+        for name, (overrides, key) in variants.items():
+            result = support.mpirun(1, "dap-pretrain", base_args(work, name, overrides))
+            check(result.returncode == 0, f"{name} run failed:\n{result.stdout[-2000:]}")
+            if result.returncode == 0:
+                exported = torch.jit.load(os.path.join(run_folder(work, name), "adapter.pt")).state_dict()
+                check(key in exported, f"{name}: adapter.pt lacks {key}: {sorted(exported)[:6]}")
+        bad_frames = support.mpirun(2, "dap-pretrain", base_args(work, "bad", ["pretrain.adapter.num_frames=8"]))
+        check(bad_frames.returncode == 2 and "pretrain.adapter.num_frames: must be 4" in bad_frames.stdout + bad_frames.stderr,
+              f"mismatched adapter frames: exit {bad_frames.returncode}\n{bad_frames.stdout[-1500:]}")
 
         # --- A corrupt chunk of frames: whichever rank reads it fails, and the job ends.
         corrupt = os.path.join(work, "corrupt")

@@ -8,15 +8,8 @@
 
 #include "core/data/clip_views.h"
 #include "core/error.h"
+#include "support/synthetic_shards.h"
 #include "support/test_paths.h"
-
-namespace dap::testing {
-// Defined in shard_dataset_test.cpp.
-using PixelFunction = std::function<uint8_t(int video, int frame, int y, int x, int c)>;
-uint8_t pattern_pixel(int video, int frame, int y, int x, int c);
-void write_synthetic_shards(const std::string& folder, int height, int width, const std::vector<int>& frames_per_video,
-                            int videos_per_shard, const std::string& tag, const PixelFunction& pixel);
-}  // namespace dap::testing
 
 namespace dap {
 namespace {

@@ -186,8 +186,6 @@ struct PretrainConfig {
     v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
     v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
     v.section("threads", threads, "CPU threads per rank");
-    v.require(adapter.num_frames <= views.num_frames, "adapter.num_frames",
-              "must not exceed views.num_frames (the backbone's last-layer time steps)");
   }
 };
 

@@ -64,6 +64,38 @@ std::string training_identity(config::PretrainConfig c) {
   return config::config_to_lua(c);
 }
 
+// Settings that must agree with each other and with the backbone, checked
+// before anything is built so that every rank exits with a config error that
+// names the key (instead of a shape error deep inside a forward pass).
+void check_pretrain_shapes(const config::ConfigTree& tree, const config::PretrainConfig& c, int world) {
+  const auto fail = [&](const std::string& key, const std::string& what) {
+    throw ConfigError(config::format_config_error(tree.origin_of("pretrain." + key), "pretrain." + key, what));
+  };
+  const bool vit = c.backbone.kind == "clip_vit";
+  const int64_t layers = vit ? c.backbone.clip.layers : 4;
+  int64_t frames = c.views.num_frames;
+  if (!vit) {
+    for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;  // R(2+1)D's temporal strides
+  }
+  if (c.adapter.num_frames != frames) {
+    fail("adapter.num_frames", "must be " + std::to_string(frames) + ": the backbone's last layer has that many " +
+                                   "time steps for views.num_frames = " + std::to_string(c.views.num_frames));
+  }
+  if (c.adapter.num_layers > layers) {
+    fail("adapter.num_layers", "the backbone has only " + std::to_string(layers) + " layers");
+  }
+  if (c.adapter.input_widths.empty() && (!vit || c.backbone.clip.width != c.adapter.width)) {
+    fail("adapter.input_widths", vit ? "must be set when adapter.width differs from backbone.clip.width"
+                                     : "must list the R(2+1)D stage widths (backbone.r2plus1d.widths)");
+  }
+  if (vit && c.views.size % c.backbone.clip.patch_size != 0) {
+    fail("views.size", "must be a multiple of backbone.clip.patch_size");
+  }
+  if (c.optim.global_batch % world != 0) {
+    fail("optim.global_batch", "must be divisible by the number of ranks (" + std::to_string(world) + ")");
+  }
+}
+
 // The step's wall time split into phases (seconds), summed over logged steps.
 struct PhaseTimes {
   double data_wait = 0, backbone = 0, adapter = 0, allreduce = 0, update = 0, total = 0;
@@ -356,6 +388,7 @@ std::string pretrain_run_folder(const config::ExperimentConfig& config) {
 
 int run_pretrain(const StageContext& stage) {
   const config::PretrainConfig& c = stage.config.pretrain;
+  check_pretrain_shapes(stage.tree, c, stage.mpi.size());
   set_torch_threads(c.threads.intra_op);
   set_openblas_threads(c.threads.openblas);
   torch::globalContext().setDeterministicCuDNN(true);
