@@ -5,8 +5,9 @@ measured in the same run.
 
 1. Preprocess the 11 bundled real clips (assets/videos/real, data_manifest/demo_real.csv)
    with lua/pretrain_tiny.lua at 32x32, and again at 224x224 for the ViT-B/16 shapes.
-2. Tiny config (lua/pretrain_tiny.lua): 1 rank x 1 thread, 1 rank x 2 threads and
-   2 ranks x 1 thread at the same global batch; from metrics.jsonl (first steps dropped
+2. Tiny config (lua/pretrain_tiny.lua): 1 rank x 1 thread, 1 rank x 2 threads (intra-op
+   and OpenBLAS; also intra-op alone) and 2 ranks x 1 thread at the same global batch;
+   from metrics.jsonl (first steps dropped
    as warm-up): steps/s, clips/s and the mean split of a step (data wait, backbone
    forward, adapter forward/backward, all-reduce, update + EMA); 2-rank scaling
    against both 1-rank runs.
@@ -17,9 +18,14 @@ measured in the same run.
 4. bench/loader_bench.cpp (the loader alone, 1 and 2 workers) on both shard folders,
    set against the clips/s the training runs above consumed.
 
+Ranks run under `mpirun --bind-to none` so that a rank's threads can use both cores:
+Open MPI 4.x otherwise binds each rank to one core when there are at most 2 ranks,
+and pretrain.threads.intra_op/openblas > 1 then buys nothing. The tiny part also shows
+the default placement (rows ending in ", bound"), as jobs/local/pretrain.sh runs it.
+
 No thresholds: the numbers are reported, ratios are against baselines from this run.
 Exits non-zero only when a run fails (its log tail is printed).
-Usage: bench/pretrain_bench.py [--tiny-steps N] [--vit-steps N] [--skip-vit] [--build DIR]
+Usage: bench/pretrain_bench.py [--tiny-steps N] [--vit-steps N] [--skip-vit] [--binding-check] [--build DIR]
 """
 import argparse
 import glob
@@ -56,8 +62,11 @@ def run(what, command):
     return done.stdout, wall
 
 
-def mpirun(ranks, binary, args):
-    return ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), binary, *args]
+def mpirun(ranks, binary, args, bind=None):
+    """bind=None: Open MPI's default placement (4.x binds each rank to one core when there are
+    at most 2 ranks, so extra threads of a rank share its core); bind="none": unbound."""
+    binding = ["--bind-to", bind] if bind else []
+    return ["mpirun", "--allow-run-as-root", "--oversubscribe", *binding, "-np", str(ranks), binary, *args]
 
 
 def shard_folder(root):
@@ -77,19 +86,20 @@ def preprocess(build, work, size, name):
     return folder, index, wall
 
 
-def pretrain(build, work, label, ranks, threads, config, steps, warmup, overrides):
+def pretrain(build, work, label, ranks, threads, blas, bind, config, steps, warmup, overrides):
     """One dap-pretrain run; returns its steady-state numbers from metrics.jsonl."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", label)
     args = ["--config", config, f"run.root={work}/runs", f"run.name={name}", f"pretrain.threads.intra_op={threads}",
-            "pretrain.threads.openblas=1", f"pretrain.optim.max_steps={steps + warmup}", "pretrain.log_every_steps=1",
+            f"pretrain.threads.openblas={blas}", f"pretrain.optim.max_steps={steps + warmup}", "pretrain.log_every_steps=1",
             "pretrain.checkpoint.every_steps=1000000000", "pretrain.checkpoint.resume=false", *overrides]
-    output, wall = run(f"dap-pretrain {label}", mpirun(ranks, os.path.join(build, "bin", "dap-pretrain"), args))
+    command = mpirun(ranks, os.path.join(build, "bin", "dap-pretrain"), args, bind)
+    output, wall = run(f"dap-pretrain {label}", command)
     folder = os.path.join(work, "runs", name, "pretrain")
     lines = [json.loads(line) for line in open(os.path.join(folder, "metrics.jsonl"))]
     shutil.rmtree(os.path.join(work, "runs", name), ignore_errors=True)  # checkpoints of the big model are ~1 GB
     kept = [line for line in lines if line["step"] > warmup]
     if len(lines) != steps + warmup or not kept:
-        raise RunFailed(f"dap-pretrain {label}: expected {steps + warmup} metrics lines, found {len(lines)}", args, output)
+        raise RunFailed(f"dap-pretrain {label}: expected {steps + warmup} metrics lines, found {len(lines)}", command, output)
     seconds = {key: sum(line["seconds"][key] for line in kept) / len(kept) for key, _ in PHASES + [("step", "")]}
     seconds["other"] = seconds["step"] - sum(seconds[key] for key, _ in PHASES)
     batch = batch_of(overrides, config)
@@ -133,7 +143,7 @@ def loader_bench(build, folder, workers, size, local_size, frames, batch, steps)
 
 
 def phase_table(results, baseline):
-    print(f"{'run':22s} | {'steps':>5s} | {'steps/s':>7s} | {'clips/s':>8s} | {'vs base':>7s} | "
+    print(f"{'run':26s} | {'steps':>5s} | {'steps/s':>7s} | {'clips/s':>8s} | {'vs base':>7s} | "
           + " | ".join(f"{title:>16s}" for _, title in PHASES) + f" | {'other':>14s} | {'step ms':>9s}")
     for r in results:
         s = r["seconds"]
@@ -141,7 +151,7 @@ def phase_table(results, baseline):
         def cell(key, width):
             return f"{1000 * s[key]:{width - 8}.1f} ({100 * s[key] / s['step']:4.1f}%)"
 
-        print(f"{r['label']:22s} | {r['steps']:5d} | {r['steps_per_s']:7.3f} | {r['clips_per_s']:8.2f} | "
+        print(f"{r['label']:26s} | {r['steps']:5d} | {r['steps_per_s']:7.3f} | {r['clips_per_s']:8.2f} | "
               f"{r['clips_per_s'] / baseline['clips_per_s']:6.2f}x | "
               + " | ".join(cell(key, 16) for key, _ in PHASES) + f" | {cell('other', 14)} | {1000 * s['step']:9.1f}")
     print(f"  ms per step (share of the step), rank 0, mean over the steps after warm-up; 'vs base' = clips/s "
@@ -155,6 +165,8 @@ def main():
     parser.add_argument("--warmup-steps", type=int, default=3, help="tiny steps dropped as warm-up")
     parser.add_argument("--vit-steps", type=int, default=3, help="measured steps per ViT-B/16 run (1 more as warm-up)")
     parser.add_argument("--skip-vit", action="store_true", help="leave out the ViT-B/16 runs (parts 3 and its loader)")
+    parser.add_argument("--binding-check", action="store_true",
+                        help="also run ViT-B/16 1 rank x 2 threads under mpirun's default core binding")
     parser.add_argument("--tiny-loader-steps", type=int, default=250, help="loader_bench batches on the 32x32 folder")
     parser.add_argument("--vit-loader-steps", type=int, default=10, help="loader_bench batches on the 224x224 folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
@@ -178,7 +190,8 @@ def main():
 
 def benchmark(args, build, work, cores):
     print(f"dap pretraining benchmark: {cores} CPU core(s), build {build}, "
-          f"OMP_NUM_THREADS=1, threads per rank set by pretrain.threads.intra_op\n")
+          f"OMP_NUM_THREADS=1, threads per rank set by pretrain.threads.intra_op; "
+          f"load average before start {os.getloadavg()[0]:.2f} (anything else running skews every number)\n")
 
     # ------------------------------------------------------------------ 1. data
     print("== 1. preprocessing (dap-preprocess, 1 rank, lua/pretrain_tiny.lua: 8 frames per clip, SCI, gzip 1)")
@@ -201,12 +214,17 @@ def benchmark(args, build, work, cores):
     print(f"\n== 2. tiny config ({TINY}: 2-layer ViT width 32 at 32x32, 4 frames, head 256 prototypes), "
           f"global batch {batch}, 1 loader worker per rank, {args.tiny_steps} steps after {args.warmup_steps} warm-up")
     tiny = {}
-    for label, ranks, threads in [("1 rank x 1 thread", 1, 1), ("1 rank x 2 threads", 1, 2),
-                                  ("2 ranks x 1 thread", 2, 1)]:
-        tiny[label] = pretrain(build, work, label, ranks, threads, TINY, args.tiny_steps, args.warmup_steps,
-                               tiny_overrides)
+    for label, ranks, threads, blas, bind in [
+            ("1 rank x 1 thread", 1, 1, 1, "none"), ("1 rank x 2 threads", 1, 2, 2, "none"),
+            ("1 rank x 2 intra-op only", 1, 2, 1, "none"), ("2 ranks x 1 thread", 2, 1, 1, "none"),
+            ("1 rank x 2 threads, bound", 1, 2, 2, None), ("2 ranks x 1 thread, bound", 2, 1, 1, None)]:
+        tiny[label] = pretrain(build, work, label, ranks, threads, blas, bind, TINY, args.tiny_steps,
+                               args.warmup_steps, tiny_overrides)
     first = next(iter(tiny.values()))
-    print(f"device {first['device']}, gradient all-reduce {tiny['2 ranks x 1 thread']['reducer']}")
+    print(f"device {first['device']}, gradient all-reduce {tiny['2 ranks x 1 thread']['reducer']}; "
+          f"'N threads' = pretrain.threads.intra_op=N and pretrain.threads.openblas=N (libtorch's GEMMs run in "
+          f"OpenBLAS), 'intra-op only' = intra_op=2, openblas=1; mpirun --bind-to none except ', bound' = "
+          f"Open MPI's default placement as jobs/local/pretrain.sh runs it (one core per rank when ranks <= 2)")
     phase_table(list(tiny.values()), tiny["1 rank x 1 thread"])
     scaling("tiny", tiny)
 
@@ -221,13 +239,20 @@ def benchmark(args, build, work, cores):
               f"12 layers + 6 temporal layers, head 65536 prototypes; views 3 x 8 frames at 224 + 8 at 96), "
               f"global batch {vit_batch}, 2 loader workers per rank, last head layer trained (steady state), "
               f"{args.vit_steps} steps after 1 warm-up")
-        for label, ranks, threads in [("1 rank x 2 threads", 1, 2), ("2 ranks x 1 thread", 2, 1)]:
-            vit[label] = pretrain(build, work, "vit " + label, ranks, threads, BASE, args.vit_steps, 1, vit_overrides)
+        runs = [("1 rank x 2 threads", 1, 2, "none"), ("2 ranks x 1 thread", 2, 1, "none")]
+        if args.binding_check:
+            runs.append(("1 rank x 2 threads, bound", 1, 2, None))
+        for label, ranks, threads, bind in runs:
+            vit[label] = pretrain(build, work, "vit " + label, ranks, threads, threads, bind, BASE, args.vit_steps, 1,
+                                  vit_overrides)
             vit[label]["label"] = label
         phase_table(list(vit.values()), vit["1 rank x 2 threads"])
         a, b = vit["2 ranks x 1 thread"], vit["1 rank x 2 threads"]
         print(f"  2 ranks x 1 thread vs 1 rank x 2 threads (same {min(2, cores)} cores): "
               f"{a['clips_per_s'] / b['clips_per_s']:.2f}x clips/s")
+        if "1 rank x 2 threads, bound" in vit:
+            print(f"  1 rank x 2 threads unbound vs bound to one core by mpirun: "
+                  f"{b['clips_per_s'] / vit['1 rank x 2 threads, bound']['clips_per_s']:.2f}x clips/s")
 
     # ------------------------------------------------------------------ 4. loader
     print("\n== 4. loader maximum (bench/loader_bench: the views alone, nothing else running, 1 rank) "
@@ -244,17 +269,18 @@ def benchmark(args, build, work, cores):
             print(f"{folder_size:4d}x{folder_size:<7d} | {f'{frames} x {size} + {frames} x {local_size}':22s} | "
                   f"{workers:7d} | {rate:9.2f}")
     print()
-    print(f"{'training run':28s} | {'loader workers':>14s} | {'trained clips/s':>15s} | {'data wait':>9s} | "
+    print(f"{'training run':36s} | {'loader workers':>14s} | {'trained clips/s':>15s} | {'data wait':>9s} | "
           f"{'loader 1w / train':>17s} | {'loader 2w / train':>17s}")
     for prefix, size, results in [("tiny", 32, tiny), ("ViT-B/16", 224, vit)]:
         for label, r in results.items():
             rate = r["clips_per_s"]
             share = r["seconds"]["data_wait"] / r["seconds"]["step"]
             workers = f"{r['ranks']} x {r['workers']}"
-            print(f"{prefix + ' ' + label:28s} | {workers:>14s} | {rate:15.2f} | "
+            print(f"{prefix + ' ' + label:36s} | {workers:>14s} | {rate:15.2f} | "
                   f"{100 * share:8.1f}% | {loader[(size, 1)] / rate:16.1f}x | {loader[(size, 2)] / rate:16.1f}x")
     print("  ratio > 1: the loader alone could deliver that many times what the step consumed (the loader shares "
           "the cores with training, so its in-run rate is lower)")
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
 

@@ -57,6 +57,8 @@ dap_local_stage() {
   export MKL_NUM_THREADS=1
 
   cd "$repo"
-  echo "== in $repo: mpirun -np $ranks $bin --config $config $*"
-  mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$bin" --config "$config" "$@"
+  echo "== in $repo: mpirun --bind-to none -np $ranks $bin --config $config $*"
+  # --bind-to none: Open MPI pins each rank to one core when ranks <= 2, which would make
+  # the config's thread counts (pretrain.threads) useless.
+  mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$ranks" "$bin" --config "$config" "$@"
 }

@@ -42,9 +42,11 @@ dap_slurm_stage() {
 
   # ---- launcher: one MPI rank per Slurm task. mpirun inside the allocation reads the
   # task count and nodes from Slurm; srun needs the PMIx plugin (srun --mpi=list).
+  # --bind-to none: Open MPI would pin each rank to one core when ranks <= 2, so the
+  # threads a rank is given (--cpus-per-task, pretrain.threads) could not run.
   local launch
   case ${DAP_LAUNCHER:-mpirun} in
-    mpirun) launch=(mpirun --allow-run-as-root --oversubscribe -np "$SLURM_NTASKS") ;;
+    mpirun) launch=(mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$SLURM_NTASKS") ;;
     srun) launch=(srun --mpi=pmix --ntasks="$SLURM_NTASKS" --kill-on-bad-exit=1) ;;
     *)
       echo "$stage.sbatch: DAP_LAUNCHER must be mpirun or srun, not '$DAP_LAUNCHER'" >&2

@@ -55,15 +55,3 @@ TEST(Collectives, BroadcastAndGatherStrings) {
 
 }  // namespace
 }  // namespace dap
-
-int main(int argc, char** argv) {
-  dap::MpiContext mpi(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  if (mpi.rank() != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  const int failed = RUN_ALL_TESTS();
-  // Any rank failing fails the test.
-  return static_cast<int>(dap::allreduce_sum(failed) != 0);
-}

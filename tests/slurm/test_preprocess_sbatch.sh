@@ -15,17 +15,8 @@ DAP_BUILD_DIR=${DAP_BUILD_DIR:-$DAP_SOURCE_DIR/build}
 export DAP_BUILD_DIR # the job finds bin/dap-preprocess through it (--export=ALL)
 assets=${DAP_ASSETS_DIR:-$DAP_SOURCE_DIR/assets}
 
-if [[ ! -x $DAP_BUILD_DIR/bin/dap-preprocess ]]; then
-  echo "SKIP: $DAP_BUILD_DIR/bin/dap-preprocess is not built (bash scripts/build.sh)"
-  exit 77
-fi
-if [[ ! -d $assets/videos/real ]]; then
-  echo "SKIP: demo videos $assets/videos/real are missing (bash scripts/fetch_assets.sh)"
-  exit 77
-fi
-
 source "$here/check.sh"
-log_has() { grep -qF -- "$2" "$1" 2>/dev/null; }
+skip_unless_ready dap-preprocess
 
 trap slurm_cluster_stop EXIT
 slurm_cluster_start

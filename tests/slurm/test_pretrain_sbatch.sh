@@ -16,19 +16,8 @@ DAP_BUILD_DIR=${DAP_BUILD_DIR:-$DAP_SOURCE_DIR/build}
 export DAP_BUILD_DIR DAP_SOURCE_DIR # the jobs find bin/ and jobs/lib through them (--export=ALL)
 assets=${DAP_ASSETS_DIR:-$DAP_SOURCE_DIR/assets}
 
-for program in dap-preprocess dap-pretrain; do
-  if [[ ! -x $DAP_BUILD_DIR/bin/$program ]]; then
-    echo "SKIP: $DAP_BUILD_DIR/bin/$program is not built (bash scripts/build.sh)"
-    exit 77
-  fi
-done
-if [[ ! -d $assets/videos/real ]]; then
-  echo "SKIP: demo videos $assets/videos/real are missing (bash scripts/fetch_assets.sh)"
-  exit 77
-fi
-
 source "$here/check.sh"
-log_has() { grep -qF -- "$2" "$1" 2>/dev/null; }
+skip_unless_ready dap-preprocess dap-pretrain
 
 trap slurm_cluster_stop EXIT
 slurm_cluster_start
