@@ -124,6 +124,22 @@ TEST_F(ClipViewsOnShards, OriginalAndEnhancedAreTheNormalisedStoredPixels) {
   }
 }
 
+TEST_F(ClipViewsOnShards, SingleViewModesReturnOnlyThatViewOnTheSameFrames) {
+  ViewSettings all = small_views();
+  const ClipViews full = ClipViewBuilder(*data_, all).build(1, 77);
+  for (const std::string mode : {"original", "enhanced"}) {
+    ViewSettings s = small_views();
+    s.views = mode;
+    const ClipViews v = ClipViewBuilder(*data_, s).build(1, 77);
+    EXPECT_EQ(v.frames, full.frames) << mode;
+    EXPECT_EQ(v.original, mode == "original" ? full.original : full.enhanced) << mode;
+    EXPECT_TRUE(v.enhanced.empty() && v.mixed.empty() && v.local.empty() && v.mask.empty()) << mode;
+  }
+  ViewSettings bad = small_views();
+  bad.views = "mixed";
+  EXPECT_THROW(ClipViewBuilder(*data_, bad), InputError);
+}
+
 TEST_F(ClipViewsOnShards, MixedTakesEachCellFromOriginalOrEnhancedByTheMask) {
   for (bool per_frame : {false, true}) {
     ViewSettings s = small_views();

@@ -58,9 +58,11 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
   b.local_size = s.local_size;
   const size_t global = static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.size * s.size;
   b.original.resize(global);
-  b.enhanced.resize(global);
-  b.mixed.resize(global);
-  b.local.resize(static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.local_size * s.local_size);
+  if (!s.single_view()) {
+    b.enhanced.resize(global);
+    b.mixed.resize(global);
+    b.local.resize(static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.local_size * s.local_size);
+  }
   pending->clips_left = local_batch_;
   return *(pending_[step] = std::move(pending));
 }

@@ -158,6 +158,9 @@ ClipViewBuilder::ClipViewBuilder(const ShardDataset& data, const ViewSettings& s
   for (float deviation : s.std) {
     if (!(deviation > 0)) fail("normalisation std must be positive");
   }
+  if (s.views != "all" && s.views != "original" && s.views != "enhanced") {
+    fail("views must be \"all\", \"original\" or \"enhanced\", not \"" + s.views + "\"");
+  }
 }
 
 // Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l.
@@ -168,6 +171,14 @@ ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
   std::mt19937_64 rng(seed);
   ClipViews v;
   v.frames = segment_frame_indices(record.frame_count, s.num_frames, s.jitter, rng);
+  const int shorter = std::min(height, width);
+  const std::vector<Tap> rows = resize_centre_crop_taps(s.size, height, shorter);
+  const std::vector<Tap> cols = resize_centre_crop_taps(s.size, width, shorter);
+  if (s.single_view()) {
+    v.original = sample_frames(data_.read_frames(clip, v.frames, s.views == "enhanced"), s.num_frames, width, rows,
+                               cols, s);
+    return v;
+  }
   const int cells = (s.size / s.patch_size) * (s.size / s.patch_size);
   for (int m = 0; m < (s.mask_per_frame ? s.num_frames : 1); ++m) {
     const std::vector<uint8_t> mask = balanced_patch_mask(cells, rng);
@@ -176,9 +187,6 @@ ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
   v.local_frames = segment_frame_indices(record.frame_count, s.num_frames, s.jitter, rng);
   const Crop crop = random_resized_crop(height, width, s.local_scale_min, s.local_scale_max, rng);
 
-  const int shorter = std::min(height, width);
-  const std::vector<Tap> rows = resize_centre_crop_taps(s.size, height, shorter);
-  const std::vector<Tap> cols = resize_centre_crop_taps(s.size, width, shorter);
   v.original = sample_frames(data_.read_frames(clip, v.frames, false), s.num_frames, width, rows, cols, s);
   v.enhanced = sample_frames(data_.read_frames(clip, v.frames, true), s.num_frames, width, rows, cols, s);
   v.mixed = mix_views(v, s);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "core/data/shard_dataset.h"
@@ -23,6 +24,11 @@ struct ViewSettings {
   bool jitter = true;     // training: random frame inside each of the T segments; false: segment centres
   std::array<float, 3> mean{0.48145466f, 0.4578275f, 0.40821073f};  // CLIP
   std::array<float, 3> std{0.26862954f, 0.26130258f, 0.27577711f};
+  // "all": the four views (pretraining). "original" or "enhanced": that view
+  // alone, returned in ClipViews::original (fine-tuning and evaluation).
+  std::string views = "all";
+
+  bool single_view() const { return views != "all"; }
 };
 
 // The four views of one clip, float32, normalised ((x/255 - mean)/std), layout [T, 3, H, W] each, contiguous.
