@@ -1,0 +1,188 @@
+#include "core/eval/pseudo_labels.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include "core/error.h"
+#include "core/eval/classification_metrics.h"
+
+namespace dap {
+namespace {
+
+struct Candidate {
+  int64_t video;
+  int32_t label;
+  double confidence;
+};
+
+void check_settings(const PseudoLabelSettings& s) {
+  if (s.mode != "threshold" && s.mode != "topk_per_class") {
+    throw ConfigError("unknown pseudo-label mode '" + s.mode + "' (threshold or topk_per_class)");
+  }
+  if (!(s.temperature > 0)) throw ConfigError("pseudo-label temperature must be > 0, got " + std::to_string(s.temperature));
+  if (s.mode == "threshold" && !(s.threshold >= 0 && s.threshold <= 1)) {
+    throw ConfigError("pseudo-label threshold must be in [0, 1], got " + std::to_string(s.threshold));
+  }
+  if (s.mode == "topk_per_class" && s.k_per_class < 1) {
+    throw ConfigError("pseudo-label k_per_class must be >= 1, got " + std::to_string(s.k_per_class));
+  }
+}
+
+std::string shortest(double value) {
+  char text[64];
+  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// One CSV line into fields; double-quoted fields with "" escapes.
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      fields.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+template <class T>
+bool parse_number(const std::string& text, T& value) {
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  return result.ec == std::errc() && result.ptr == text.data() + text.size();
+}
+
+}  // namespace
+
+std::vector<PseudoLabel> select_pseudo_labels(const Predictions& p, const PseudoLabelSettings& settings) {
+  check_settings(settings);
+  const std::string problem = predictions_problem(p);
+  if (!problem.empty()) throw Error("pseudo-labels: predictions are inconsistent: " + problem);
+  const int64_t classes = p.num_classes();
+  std::vector<Candidate> candidates;
+  for (int64_t v = 0; v < p.size(); ++v) {
+    const int64_t top = argmax(p.row(v), classes);
+    const double confidence = softmax(p.row(v), classes, settings.temperature)[top];
+    candidates.push_back({v, static_cast<int32_t>(top), confidence});
+  }
+  std::vector<Candidate> chosen;
+  if (settings.mode == "threshold") {
+    for (const auto& c : candidates) {
+      if (c.confidence >= settings.threshold) chosen.push_back(c);
+    }
+  } else {
+    // topk_per_class: a video competes only for its own top-1 class, so each
+    // video gets at most one pseudo-label and its confidence is the
+    // probability of that class; per class the k most confident win.
+    std::vector<Candidate> ranked = candidates;
+    std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+      const double ca = std::isnan(a.confidence) ? -1.0 : a.confidence;
+      const double cb = std::isnan(b.confidence) ? -1.0 : b.confidence;
+      return ca > cb;
+    });
+    std::vector<int64_t> taken(classes, 0);
+    for (const auto& c : ranked) {
+      if (!std::isnan(c.confidence) && taken[c.label] < settings.k_per_class) {
+        ++taken[c.label];
+        chosen.push_back(c);
+      }
+    }
+    std::sort(chosen.begin(), chosen.end(), [](const Candidate& a, const Candidate& b) { return a.video < b.video; });
+  }
+  std::vector<PseudoLabel> labels;
+  for (const auto& c : chosen) labels.push_back({p.video_ids[c.video], c.label, c.confidence});
+  return labels;
+}
+
+void write_pseudo_labels(const std::string& path, const std::vector<PseudoLabel>& labels) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << "id,label,confidence\n";
+    for (const auto& l : labels) out << csv_field(l.video_id) << ',' << l.label << ',' << shortest(l.confidence) << '\n';
+    out.close();
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw Error("cannot write pseudo-labels '" + path + "'");
+    }
+  }
+  std::error_code failed;
+  std::filesystem::rename(temporary, path, failed);
+  if (failed) throw Error("cannot write pseudo-labels '" + path + "': " + failed.message());
+}
+
+std::vector<PseudoLabel> read_pseudo_labels(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot open pseudo-labels '" + path + "'");
+  std::string line;
+  if (!std::getline(in, line)) throw InputError(path + ": empty pseudo-label file (header id,label,confidence required)");
+  std::map<std::string, size_t> column;
+  const auto header = split_csv(line);
+  for (size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
+  if (!column.count("id") || !column.count("label") || !column.count("confidence")) {
+    throw InputError(path + ":1: header must name the columns id,label,confidence, got \"" + line + "\"");
+  }
+  std::vector<PseudoLabel> labels;
+  for (int number = 2; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto fields = split_csv(line);
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    if (fields.size() < header.size()) {
+      throw InputError(where + "expected " + std::to_string(header.size()) + " fields, got " +
+                       std::to_string(fields.size()));
+    }
+    PseudoLabel l;
+    l.video_id = fields[column["id"]];
+    if (!parse_number(fields[column["label"]], l.label) || l.label < 0) {
+      throw InputError(where + "label must be an integer >= 0, got \"" + fields[column["label"]] + "\"");
+    }
+    if (!parse_number(fields[column["confidence"]], l.confidence)) {
+      throw InputError(where + "confidence must be a number, got \"" + fields[column["confidence"]] + "\"");
+    }
+    labels.push_back(l);
+  }
+  return labels;
+}
+
+PseudoLabelAccuracy pseudo_label_accuracy(const std::vector<PseudoLabel>& labels,
+                                          const std::vector<std::string>& video_ids,
+                                          const std::vector<int32_t>& true_labels) {
+  if (video_ids.size() != true_labels.size()) {
+    throw Error("pseudo-label accuracy: " + std::to_string(video_ids.size()) + " video ids but " +
+                std::to_string(true_labels.size()) + " true labels");
+  }
+  std::map<std::string, int32_t> truth;
+  for (size_t i = 0; i < video_ids.size(); ++i) truth[video_ids[i]] = true_labels[i];
+  PseudoLabelAccuracy a;
+  for (const auto& l : labels) {
+    ++a.selected;
+    const auto found = truth.find(l.video_id);
+    if (found == truth.end() || found->second == -1) continue;
+    ++a.with_truth;
+    a.correct += found->second == l.label ? 1 : 0;
+  }
+  a.accuracy = a.with_truth > 0 ? 100.0 * a.correct / a.with_truth : std::numeric_limits<double>::quiet_NaN();
+  return a;
+}
+
+}  // namespace dap
