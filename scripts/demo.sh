@@ -34,5 +34,6 @@ print(f"\nmetrics: {folder}/metrics.jsonl ({len(lines)} steps)")
 for m in lines[:: max(1, len(lines) // 5)] + lines[-1:]:
     print(f"  step {m['step']:3d} epoch {m['epoch']} loss {m['loss']:.4f} lr {m['lr']:.2e} "
           f"momentum {m['momentum']:.5f} {m['clips_per_s']:.1f} clips/s data wait {100 * m['data_wait_fraction']:.0f}%")
+print(f"loss curve: {folder}/loss.png")
 print(f"adapter for fine-tuning: {folder}/adapter.pt")
 PY

@@ -112,6 +112,8 @@ def main():
         # Interrupted 2-rank runs must end bit for bit like this uninterrupted one.
         _, reference = final_state(work, "two")
         check(os.path.exists(os.path.join(run_folder(work, "two"), "adapter.pt")), "adapter.pt was not written")
+        with open(os.path.join(run_folder(work, "two"), "loss.png"), "rb") as png:
+            check(png.read(8) == b"\x89PNG\r\n\x1a\n", "loss.png is not a PNG file")
         adapter = torch.jit.load(os.path.join(run_folder(work, "two"), "adapter.pt")).state_dict()
         check(any(k.startswith("adapter.pab.") for k in adapter), f"adapter.pt keys: {list(adapter)[:5]}")
         check(not any("backbone" in k for k in reference), "the frozen backbone ended up in the checkpoint")

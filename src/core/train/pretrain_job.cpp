@@ -13,6 +13,8 @@
 #include "core/data/batch_loader.h"
 #include "core/data/preprocessed_folder.h"
 #include "core/error.h"
+#include "core/eval/plots.h"
+#include "core/io/png_image.h"
 #include "core/log.h"
 #include "core/metrics_log.h"
 #include "core/models/sci_enhancer.h"
@@ -140,6 +142,7 @@ class PretrainRun {
   double train_step(const Batch& batch, PhaseTimes& times);
   void save_checkpoint();
   void export_adapter();
+  void plot_loss_curve() const;
   std::string checkpoint_folder() const { return (fs::path(folder_) / "checkpoints").string(); }
   void log_metrics(const PhaseTimes& times, int64_t steps, double loss);
   void sync() const {
@@ -236,12 +239,14 @@ int PretrainRun::run() {
     }
     if (step_ % c_.checkpoint.every_steps == 0 || step_ == end_step_ || stop) save_checkpoint();
     if (stop) {
+      plot_loss_curve();
       if (root) spdlog::warn("stop signal received: checkpoint {} saved at step {}; run again to continue",
                              last_checkpoint_, step_);
       return kExitCheckpointedForRequeue;
     }
   }
   if (step_ >= schedules_.total_steps()) export_adapter();
+  plot_loss_curve();
   if (root) spdlog::info("pretraining finished at step {} of {}", step_, schedules_.total_steps());
   return 0;
 }
@@ -361,6 +366,19 @@ void PretrainRun::save_checkpoint() {
     });
   }
   last_checkpoint_ = broadcast_string(last_checkpoint_);
+}
+
+// loss.png beside metrics.jsonl: the training curve of the whole run so far.
+void PretrainRun::plot_loss_curve() const {
+  if (!stage_.mpi.is_root()) return;
+  const std::string metrics = (fs::path(folder_) / "metrics.jsonl").string();
+  Series loss = read_metric_series(metrics, "step", "loss");
+  loss.name = "DINO loss";
+  LinePlotOptions options;
+  options.title = "dap-pretrain " + stage_.config.run.name;
+  options.x_label = "step";
+  options.y_label = "loss";
+  write_png((fs::path(folder_) / "loss.png").string(), plot_lines({loss}, options));
 }
 
 void PretrainRun::export_adapter() {
