@@ -4,7 +4,7 @@ real shards of the bundled clips:
 - 1 rank and 2 ranks with the same global batch give the same loss curve;
 - a run killed with SIGKILL and restarted ends with exactly the weights,
   optimiser state and centre of an uninterrupted run, with each step logged once;
-- SIGUSR1 (Slurm's pre-timeout signal) saves a checkpoint and exits 75, and
+- SIGUSR1 (Slurm's pre-timeout signal) or SIGTERM saves a checkpoint and exits 75, and
   the continued run again ends exactly like the uninterrupted one;
 - a backbone weight file holding NaN stops the run with exit 4, naming the step;
 - a corrupt shard read by one rank ends the whole 2-rank job promptly, naming the clip;
@@ -157,6 +157,14 @@ def main():
         _, continued = final_state(work, "signalled")
         difference = same_state(reference, continued)
         check(difference is None, f"signalled+continued run differs from the uninterrupted one: {difference}")
+
+        # --- SIGTERM (Slurm's time limit / preemption) to a rank started without mpirun: the same.
+        command = [support.binary("dap-pretrain"), *base_args(work, "terminated", long_run)]
+        job = subprocess.Popen(command, cwd=support.SOURCE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        reached = wait_for_checkpoint(work, "terminated", job, 4)
+        job.send_signal(signal.SIGTERM)
+        output, _ = job.communicate(timeout=120)
+        check(reached and job.returncode == 75, f"SIGTERM: exit {job.returncode}, expected 75\n{output[-2000:]}")
 
         # --- A weight file with NaN: exit 4 on every rank, naming the step.
         torch.manual_seed(0)
