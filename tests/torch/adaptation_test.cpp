@@ -88,9 +88,7 @@ class Reference {
 
  private:
   Reference() {
-    const std::string command = "/usr/bin/python3 '" + testing::env_path("DAP_SOURCE_DIR") +
-                                "/tests/python/ref_adaptation.py' '" + dir_.path() + "'";
-    ok_ = std::system(command.c_str()) == 0;
+    ok_ = testing::run_python_reference("ref_adaptation.py", "'" + dir_.path() + "'").empty();
     if (ok_) io_ = load_torch_state_dict(dir_.file("io.pt"));
   }
   testing::TempDir dir_;

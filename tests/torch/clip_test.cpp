@@ -46,9 +46,7 @@ class ClipReferenceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<testing::TempDir>();
-    const std::string command = "/usr/bin/python3 '" + testing::env_path("DAP_SOURCE_DIR") +
-                                "/tests/python/ref_clip.py' '" + dir_->path() + "'";
-    if (std::system(command.c_str()) != 0) setup_error_ = "reference failed (needs Debian's python3-torch): " + command;
+    setup_error_ = testing::run_python_reference("ref_clip.py", "'" + dir_->path() + "'");
   }
   static void TearDownTestSuite() { dir_.reset(); }
   void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }

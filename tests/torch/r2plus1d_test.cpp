@@ -44,12 +44,9 @@ R2Plus1dConfig case_config(const std::string& name) {
 
 // Runs the Python reference for `cases` into `dir`; false (with a failure) if it fails.
 bool run_reference(const testing::TempDir& dir, const std::string& cases) {
-  const std::string source = testing::env_path("DAP_SOURCE_DIR");
-  const std::string command =
-      "/usr/bin/python3 '" + source + "/tests/python/ref_r2plus1d.py' '" + dir.path() + "' " + cases;
-  const int status = std::system(command.c_str());
-  EXPECT_EQ(status, 0) << "reference failed (needs Debian's python3-torch): " << command;
-  return status == 0;
+  const std::string error = testing::run_python_reference("ref_r2plus1d.py", "'" + dir.path() + "' " + cases);
+  EXPECT_EQ(error, "");
+  return error.empty();
 }
 
 double check_close(const std::string& what, const torch::Tensor& actual, const torch::Tensor& expected) {

@@ -16,6 +16,7 @@
 #include "core/models/sci_enhancer.h"
 #include "core/models/sci_net.h"
 #include "core/models/torch_checkpoint.h"
+#include "support/test_paths.h"
 
 namespace dap {
 namespace {
@@ -145,8 +146,6 @@ std::vector<uint8_t> random_clip(int n, int h, int w) {
 }
 
 TEST_F(SciTest, MatchesTheIndependentPythonReference) {
-  const char* source_dir = std::getenv("DAP_SOURCE_DIR");
-  ASSERT_NE(source_dir, nullptr) << "DAP_SOURCE_DIR is not set; run the tests through ctest";
   const int n = 5, h = 37, w = 53;  // odd sizes; 5 frames in batches of 2 leave a remainder
   const std::vector<uint8_t> clip = random_clip(n, h, w);
 
@@ -158,10 +157,9 @@ TEST_F(SciTest, MatchesTheIndependentPythonReference) {
 
   for (const std::string& name : kOfficialWeights) {
     SCOPED_TRACE(name);
-    const std::string command = "/usr/bin/python3 '" + std::string(source_dir) + "/tests/python/sci_reference.py' '" +
-                                asset(name) + "' '" + in_path.string() + "' '" + out_path.string() + "' " +
-                                std::to_string(n) + " " + std::to_string(h) + " " + std::to_string(w);
-    ASSERT_EQ(std::system(command.c_str()), 0) << "reference failed (needs Debian's python3-torch): " << command;
+    const std::string args = "'" + asset(name) + "' '" + in_path.string() + "' '" + out_path.string() + "' " +
+                             std::to_string(n) + " " + std::to_string(h) + " " + std::to_string(w);
+    ASSERT_EQ(testing::run_python_reference("sci_reference.py", args), "");
     std::vector<uint8_t> reference(clip.size());
     std::ifstream in(out_path, std::ios::binary);
     ASSERT_TRUE(in.read(reinterpret_cast<char*>(reference.data()), reference.size())) << "short reference output";
