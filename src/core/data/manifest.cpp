@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/csv.h"
 
 namespace dap {
 namespace {
@@ -17,32 +18,6 @@ std::string trim(const std::string& s) {
   const auto begin = s.find_first_not_of(" \t\r\n");
   if (begin == std::string::npos) return "";
   return s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1);
-}
-
-// Splits one CSV line; supports double-quoted fields with "" escapes.
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 int parse_label(const std::string& text, const std::string& context) {
@@ -66,7 +41,7 @@ std::vector<ManifestEntry> read_csv(const std::string& file, bool ug2) {
   std::string line;
   if (!std::getline(in, line)) throw InputError(file + ": empty manifest (a header line is required)");
   std::map<std::string, size_t> column;
-  const auto header = split_csv(line);
+  const auto header = split_csv_line(line);
   for (size_t i = 0; i < header.size(); ++i) column[trim(header[i])] = i;
   const std::string path_key = ug2 ? "Video" : "path";
   const std::string label_key = ug2 ? "ClassID" : "label";
@@ -77,7 +52,7 @@ std::vector<ManifestEntry> read_csv(const std::string& file, bool ug2) {
   std::vector<ManifestEntry> entries;
   for (int number = 2; std::getline(in, line); ++number) {
     if (trim(line).empty()) continue;
-    const auto fields = split_csv(line);
+    const auto fields = split_csv_line(line);
     const auto get = [&](const std::string& key) -> std::string {
       const auto it = column.find(key);
       return it != column.end() && it->second < fields.size() ? trim(fields[it->second]) : "";
@@ -167,16 +142,10 @@ std::vector<std::string> read_class_map(const std::string& file) {
 void write_manifest_csv(const std::string& file, const std::vector<ManifestEntry>& entries) {
   std::ofstream out(file);
   if (!out) throw Error("cannot write manifest '" + file + "'");
-  const auto quote = [](const std::string& s) {
-    if (s.find_first_of(",\"") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
   out << "path,label,domain,split,id\n";
   for (const auto& e : entries) {
-    out << quote(e.path) << ',' << e.label << ',' << quote(e.domain) << ',' << quote(e.split) << ','
-        << quote(e.id) << '\n';
+    out << csv_field(e.path) << ',' << e.label << ',' << csv_field(e.domain) << ',' << csv_field(e.split) << ','
+        << csv_field(e.id) << '\n';
   }
 }
 

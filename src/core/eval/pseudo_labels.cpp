@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/io/csv.h"
 #include "core/eval/classification_metrics.h"
 
 namespace dap {
@@ -32,38 +33,6 @@ void check_settings(const PseudoLabelSettings& s) {
   if (s.mode == "topk_per_class" && s.k_per_class < 1) {
     throw ConfigError("pseudo-label k_per_class must be >= 1, got " + std::to_string(s.k_per_class));
   }
-}
-
-std::string shortest(double value) {
-  char text[64];
-  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-// One CSV line into fields; double-quoted fields with "" escapes.
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-      fields.back() += '"';
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 template <class T>
@@ -119,7 +88,9 @@ void write_pseudo_labels(const std::string& path, const std::vector<PseudoLabel>
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << "id,label,confidence\n";
-    for (const auto& l : labels) out << csv_field(l.video_id) << ',' << l.label << ',' << shortest(l.confidence) << '\n';
+    for (const auto& l : labels) {
+      out << csv_field(l.video_id) << ',' << l.label << ',' << shortest_decimal(l.confidence) << '\n';
+    }
     out.close();
     if (!out) {
       std::remove(temporary.c_str());
@@ -137,7 +108,7 @@ std::vector<PseudoLabel> read_pseudo_labels(const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) throw InputError(path + ": empty pseudo-label file (header id,label,confidence required)");
   std::map<std::string, size_t> column;
-  const auto header = split_csv(line);
+  const auto header = split_csv_line(line);
   for (size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
   if (!column.count("id") || !column.count("label") || !column.count("confidence")) {
     throw InputError(path + ":1: header must name the columns id,label,confidence, got \"" + line + "\"");
@@ -145,7 +116,7 @@ std::vector<PseudoLabel> read_pseudo_labels(const std::string& path) {
   std::vector<PseudoLabel> labels;
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto fields = split_csv(line);
+    const auto fields = split_csv_line(line);
     const std::string where = path + ":" + std::to_string(number) + ": ";
     if (fields.size() < header.size()) {
       throw InputError(where + "expected " + std::to_string(header.size()) + " fields, got " +

@@ -12,28 +12,15 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/io/csv.h"
 
 namespace dap {
 namespace {
-
-// Shortest text that reads back as the same double ("72", "0.1", "70.25").
-std::string shortest(double value) {
-  char text[64];
-  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-  return std::string(text, end);
-}
 
 std::string two_decimals(double value) {
   char text[64];
   std::snprintf(text, sizeof text, "%.2f", value);
   return text;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 // Markdown cells cannot hold a bare '|'.
@@ -154,9 +141,10 @@ std::string render_csv(const std::vector<ResultTable>& tables) {
       for (const auto& column : table.columns) {
         const ResultCell* cell = table.find(row, column);
         if (!cell) continue;
-        csv += csv_field(table.name) + "," + csv_field(row) + "," + csv_field(column) + "," + shortest(cell->mean) +
-               "," + shortest(cell->std_dev) + "," + std::to_string(cell->n) + "," +
-               csv_field(joined<double>(cell->values, [](const double& v) { return shortest(v); })) + "," +
+        csv += csv_field(table.name) + "," + csv_field(row) + "," + csv_field(column) + "," +
+               shortest_decimal(cell->mean) + "," + shortest_decimal(cell->std_dev) + "," +
+               std::to_string(cell->n) + "," +
+               csv_field(joined<double>(cell->values, [](const double& v) { return shortest_decimal(v); })) + "," +
                csv_field(joined<std::string>(cell->configs, [](const std::string& c) { return c; })) + "\n";
       }
     }
