@@ -35,6 +35,16 @@ struct BackboneConfig {
   ClipVisualConfig clip;
   R2Plus1dConfig r2plus1d;
 
+  // Layers whose frame features the backbone yields (ViT blocks, R(2+1)D stages).
+  int64_t feature_layers() const { return kind == "clip_vit" ? clip.layers : 4; }
+  // Time steps of the last layer's features for `frames` input frames
+  // (R(2+1)D halves time in layer2..4, rounding up).
+  int64_t last_layer_frames(int64_t frames) const {
+    if (kind == "clip_vit") return frames;
+    for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;
+    return frames;
+  }
+
   template <class V>
   void visit(V& v) {
     v.choice("kind", kind, {"clip_vit", "r2plus1d"}, "the video backbone");

@@ -2,17 +2,11 @@
 
 #include <torch/torch.h>
 
-#include "core/error.h"
 
 namespace dap {
 
 DistillationNetworkImpl::DistillationNetworkImpl(const config::PretrainConfig& config, const VideoBackbone& source)
     : adapter_layers_(config.adapter.num_layers) {
-  const std::vector<int> widths = source->layer_widths();
-  if (adapter_layers_ > static_cast<int64_t>(widths.size())) {
-    throw InputError("pretrain.adapter.num_layers = " + std::to_string(adapter_layers_) + " but the backbone has " +
-                     std::to_string(widths.size()) + " layers");
-  }
   if (config.backbone.train_encoder) {
     backbone = register_module("backbone", VideoBackbone(config.backbone));
     copy_module_state(*source, *backbone);

@@ -23,7 +23,8 @@ class DistillationNetworkImpl : public torch::nn::Module {
   DistillationNetworkImpl(const config::PretrainConfig& config, const VideoBackbone& backbone);
 
   // Layer features (all backbone layers, shallow to deep) -> the video
-  // feature f [B, D] of the adapter, which reads the last adapter.num_layers layers.
+  // feature f [B, D] of the adapter, which reads the last adapter.num_layers layers
+  // (the stage checks there are that many: check_pretrain_shapes).
   torch::Tensor video_feature(const std::vector<torch::Tensor>& layer_features);
   // f -> prototype scores [B, K].
   torch::Tensor head_scores(const torch::Tensor& feature) { return head->forward(feature); }

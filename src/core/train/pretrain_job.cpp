@@ -74,11 +74,8 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
     throw ConfigError(config::format_config_error(tree.origin_of("pretrain." + key), "pretrain." + key, what));
   };
   const bool vit = c.backbone.kind == "clip_vit";
-  const int64_t layers = vit ? c.backbone.clip.layers : 4;
-  int64_t frames = c.views.num_frames;
-  if (!vit) {
-    for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;  // R(2+1)D's temporal strides
-  }
+  const int64_t layers = c.backbone.feature_layers();
+  const int64_t frames = c.backbone.last_layer_frames(c.views.num_frames);
   if (c.adapter.num_frames != frames) {
     fail("adapter.num_frames", "must be " + std::to_string(frames) + ": the backbone's last layer has that many " +
                                    "time steps for views.num_frames = " + std::to_string(c.views.num_frames));
@@ -116,7 +113,8 @@ class PretrainRun {
         schedules_(make_schedules(c, sampler_.steps_per_epoch())),
         reducer_(make_gradient_reducer(device_)),
         loss_(c.head.out_dim, c.distillation.student_temp, c.distillation.center_momentum, reducer_.get(),
-              stage.mpi.size()) {
+              stage.mpi.size()),
+        identity_(training_identity(c)) {
     torch::manual_seed(static_cast<uint64_t>(c.seed));
     backbone_ = build_video_backbone(c.backbone);
     student_ = DistillationNetwork(c, backbone_);
@@ -158,6 +156,7 @@ class PretrainRun {
   StepSchedules schedules_;
   std::unique_ptr<SumAllReduce> reducer_;
   DinoLoss loss_;
+  std::string identity_;  // settings a checkpoint must share to be resumed
   VideoBackbone backbone_{nullptr};
   DistillationNetwork student_{nullptr}, teacher_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
@@ -169,7 +168,6 @@ class PretrainRun {
 };
 
 void PretrainRun::restore_or_start() {
-  const std::string identity = training_identity(c_);
   const auto newest = newest_checkpoint(checkpoint_folder());
   if (newest && !c_.checkpoint.resume) {
     if (stage_.mpi.is_root()) {
@@ -179,7 +177,7 @@ void PretrainRun::restore_or_start() {
   } else if (newest) {
     torch::serialize::InputArchive archive;
     archive.load_from(*newest);
-    if (read_text(archive, "identity") != identity) {
+    if (read_text(archive, "identity") != identity_) {
       throw InputError("checkpoint '" + *newest +
                        "' was written with different model or training settings; use another run.name or set "
                        "pretrain.checkpoint.resume=false to start over");
@@ -361,7 +359,7 @@ void PretrainRun::save_checkpoint() {
       archive.write("optimizer", optimizer);
       archive.write("center", loss_.center().cpu());
       write_int(archive, "step", step_);
-      write_text(archive, "identity", training_identity(c_));
+      write_text(archive, "identity", identity_);
       write_text(archive, "config", stage_.resolved_config);
     });
   }

@@ -5,7 +5,7 @@
 
 namespace dap {
 
-VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) : config_(config) {
+VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) {
   if (config.kind == "clip_vit") {
     clip = register_module("clip", ClipVisual(config.clip));
   } else {
@@ -22,17 +22,6 @@ std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor
   }
   // R(2+1)D takes channels before time: [B, 3, T, H, W].
   return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
-}
-
-std::vector<int> VideoBackboneImpl::layer_widths() const {
-  if (!clip.is_empty()) return std::vector<int>(config_.clip.layers, static_cast<int>(config_.clip.width));
-  return config_.r2plus1d.widths;
-}
-
-int64_t VideoBackboneImpl::last_layer_frames(int64_t frames) const {
-  if (!clip.is_empty()) return frames;
-  for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;  // temporal strides 1, 2, 2, 2
-  return frames;
 }
 
 VideoBackbone build_video_backbone(const config::BackboneConfig& config) {

@@ -24,13 +24,7 @@ class VideoBackboneImpl : public torch::nn::Module {
   // layer, shallow to deep.
   std::vector<torch::Tensor> layer_features(const torch::Tensor& clip);
 
-  // D_i of every layer, and the number of layers.
-  std::vector<int> layer_widths() const;
-  // Time steps of the last layer's features for T input frames.
-  int64_t last_layer_frames(int64_t frames) const;
-
  private:
-  config::BackboneConfig config_;
   ClipVisual clip{nullptr};
   R2Plus1d r2plus1d{nullptr};
 };
