@@ -223,4 +223,179 @@ return {
       openblas = 1,
     },
   },
+
+  -- dap-finetune: supervised fine-tuning or adaptation on pseudo-labels (METHOD.md 5).
+  -- The network is pretrain.backbone + pretrain.adapter + this head; frames are pretrain.views'.
+  -- Defaults are the paper's ActionCLIP setting.
+  finetune = {
+    -- training clips
+    data = {
+      -- shard folders (empty: the preprocess section's output folder)
+      shards = {},
+      -- optional list of the videos to use, by id (a manifest or split list; "{split}" is replaced by the split); empty: every video of the shards
+      ids = "",
+      -- format of the ids list (manifest formats) (one of "csv", "arid", "ug2", "dailyda")
+      ids_format = "csv",
+    },
+    -- where the training labels come from
+    labels = {
+      -- manifest: the labels stored in the shards; pseudo: a teacher's predictions.h5 (source-free / multi-source adaptation) (one of "manifest", "pseudo")
+      source = "manifest",
+      -- predictions.h5 of the teacher model (source = pseudo)
+      predictions = "",
+      -- which pseudo-labels are kept: softmax confidence >= threshold, or the k most confident per class (one of "threshold", "topk_per_class")
+      selection = "threshold",
+      -- confidence threshold (selection = threshold) [0, 1]
+      threshold = 0.5,
+      -- videos kept per class (selection = topk_per_class) [1, 1000000000]
+      k_per_class = 10,
+      -- softmax temperature applied to the teacher's scores [1e-06, 1000000]
+      temperature = 1.0,
+    },
+    -- adapter to start from: "pretrain" (this run's dap-pretrain adapter.pt), a path to an adapter.pt, or "none" (fresh: the paper's baseline rows)
+    init_adapter = "pretrain",
+    -- fine-tune the backbone too (at lr_pretrained); false: frozen
+    train_backbone = true,
+    -- which frames the classifier sees (one of "original", "enhanced")
+    input = "original",
+    -- the classification head
+    head = {
+      -- text: ActionCLIP-style video-text matching with CLIP's text encoder (frozen) and class prompts; linear: a linear layer on the video feature (one of "text", "linear")
+      kind = "text",
+      -- the text head (kind = text)
+      text = {
+        -- CLIP archive or state dict holding the text encoder (empty: pretrain.backbone.weights)
+        weights = "",
+        -- CLIP text encoder sizes; a weight file must match them
+        encoder = {
+          -- BPE vocabulary size (rows of token_embedding) [1, 10000000]
+          vocab_size = 49408,
+          -- tokens per text (rows of positional_embedding) [1, 4096]
+          context_length = 77,
+          -- token width [1, 8192]
+          width = 512,
+          -- residual attention blocks [1, 256]
+          layers = 12,
+          -- attention heads (CLIP uses width / 64) [1, 1024]
+          heads = 8,
+          -- width of the projected text feature [1, 8192]
+          embed_dim = 512,
+        },
+        -- class prompts, "{}" replaced by the class name; the class embedding is the mean over templates (ActionCLIP's 16)
+        templates = { "a photo of action {}", "a picture of action {}", "Human action of {}", "{}, an action", "{} this is an action", "{}, a video of action", "Playing action of {}", "{}", "Playing a kind of action, {}", "Doing a kind of action, {}", "Look, the human is {}", "Can you recognize the action of {}?", "Video classification of {}", "A video of {}", "The man is {}", "The woman is {}" },
+        -- CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz)
+        vocab = "assets/clip/bpe_simple_vocab_16e6.txt.gz",
+        -- multiplier of the cosine similarities (CLIP: exp(4.6052) = 100) [0.001, 1000000]
+        logit_scale = 100.0,
+      },
+    },
+    -- AdamW with two learning-rate groups, warm-up + cosine
+    optim = {
+      -- clips per step over all ranks (must divide by the rank count) [1, 10000000]
+      global_batch = 32,
+      -- passes over the labelled clips; schedules span them [1, 100000]
+      epochs = 50,
+      -- stop after this many steps (0: all epochs) [0, 1000000000000]
+      max_steps = 0,
+      -- learning rate of parameters that come from a checkpoint (backbone, pretrained adapter) [0, 10]
+      lr_pretrained = 5e-06,
+      -- learning rate of new modules (head, fresh adapter) [0, 10]
+      lr_new = 5e-05,
+      -- learning rates end at this fraction of their peak (cosine) [0, 1]
+      min_lr_fraction = 0.0,
+      -- epochs of linear learning-rate warm-up from 0 [0, 100000]
+      warmup_epochs = 5.0,
+      -- AdamW weight decay (none on biases and 1-D parameters) [0, 10]
+      weight_decay = 0.2,
+      -- per-parameter gradient norm limit (0: no clipping) [0, 1000000]
+      clip_grad = 0.0,
+      -- label smoothing of the cross-entropy [0, 1]
+      label_smoothing = 0.0,
+    },
+    -- background batch preparation
+    loader = {
+      -- background threads building views, per rank [1, 256]
+      workers = 2,
+      -- batches prepared ahead of the training step [1, 256]
+      prefetch = 2,
+    },
+    -- checkpoints and resuming
+    checkpoint = {
+      -- steps between checkpoints (one is always written at the end) [1, 1000000000000]
+      every_steps = 50,
+      -- most recent checkpoints kept [1, 1000]
+      keep = 2,
+      -- continue from the newest checkpoint of this run when there is one
+      resume = true,
+    },
+    -- split name (e.g. "1" for ARID split 1): replaces "{split}" in ids lists and names the run folder
+    split = "",
+    -- seed of initialisation, shuffling and frame jitter [0, 9e+15]
+    seed = 0,
+    -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
+    device = "auto",
+    -- steps between metrics lines [1, 1000000000]
+    log_every_steps = 1,
+    -- CPU threads per rank
+    threads = {
+      -- libtorch intra-op threads per rank [1, 1024]
+      intra_op = 1,
+      -- OpenBLAS threads per rank [1, 1024]
+      openblas = 1,
+    },
+  },
+  -- dap-evaluate: predictions, metrics, tables and pictures
+  evaluate = {
+    -- predict: scores of a model on the data -> predictions.h5, metrics.json, confusion.png; aggregate: mean +- std tables over seeds and splits; gradcam: Fig. 3-style Grad-CAM pictures (one of "predict", "aggregate", "gradcam")
+    task = "predict",
+    -- "finetune" (this run's fine-tuned model for finetune.split and finetune.seed), "zeroshot" (CLIP backbone + text prompts, no training), or a path to a model.pt
+    model = "finetune",
+    -- the evaluation clips
+    data = {
+      -- shard folders (empty: the preprocess section's output folder)
+      shards = {},
+      -- optional list of the videos to use, by id (a manifest or split list; "{split}" is replaced by the split); empty: every video of the shards
+      ids = "",
+      -- format of the ids list (manifest formats) (one of "csv", "arid", "ug2", "dailyda")
+      ids_format = "csv",
+    },
+    -- where this run's numbers go in the aggregated tables
+    result = {
+      -- table this run's result belongs to, e.g. "Table 2: ARID"
+      table = "Results",
+      -- row label, e.g. "CLIP ViT-B/16 + DAP"
+      row = "model",
+      -- column label, e.g. "K600->A11" (Top-1 is reported there); empty: two columns, Top-1 and Top-5
+      column = "",
+    },
+    -- task = aggregate
+    aggregate = {
+      -- run folders (run.root/run.name) whose evaluate/*/metrics.json are aggregated (empty: this run)
+      runs = {},
+      -- folder of the tables (empty: run.root/run.name/results)
+      output = "",
+      -- file name of the tables: <name>.md, .csv and .json
+      name = "results",
+    },
+    -- task = gradcam
+    gradcam = {
+      -- model.pt fine-tuned without domain-adaptive pretraining (the "before" row); empty: row left out
+      before = "",
+      -- clips drawn (the first of the evaluation set) [1, 10000]
+      clips = 4,
+      -- frames shown per clip (evenly spread over the view's frames) [1, 1024]
+      frames = 8,
+    },
+    -- clips per forward pass [1, 100000]
+    batch = 8,
+    -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
+    device = "auto",
+    -- CPU threads per rank
+    threads = {
+      -- libtorch intra-op threads per rank [1, 1024]
+      intra_op = 1,
+      -- OpenBLAS threads per rank [1, 1024]
+      openblas = 1,
+    },
+  },
 }

@@ -9,6 +9,8 @@
 
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
+#include "core/config/evaluate_config.h"
+#include "core/config/finetune_config.h"
 #include "core/config/pretrain_config.h"
 #include "core/config/threads_config.h"
 #include "core/error.h"
@@ -137,12 +139,16 @@ struct ExperimentConfig {
   RunConfig run;
   PreprocessConfig preprocess;
   PretrainConfig pretrain;
+  FinetuneConfig finetune;
+  EvaluateConfig evaluate;
 
   template <class V>
   void visit(V& v) {
     v.section("run", run, "the run: its directory is run.root/run.name");
     v.section("preprocess", preprocess, "dap-preprocess: videos -> HDF5 shards");
     v.section("pretrain", pretrain, "dap-pretrain: domain-adaptive pretraining by cross-domain self-distillation");
+    v.section("finetune", finetune, "dap-finetune: supervised fine-tuning or adaptation on pseudo-labels");
+    v.section("evaluate", evaluate, "dap-evaluate: predictions, metrics, tables and pictures");
   }
 };
 

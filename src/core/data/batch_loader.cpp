@@ -3,22 +3,29 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "core/error.h"
 
 namespace dap {
 
 BatchLoader::BatchLoader(const ShardDataset& data, const DistributedSampler& sampler, const ViewSettings& settings,
-                         uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch)
+                         uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch,
+                         std::vector<int32_t> labels)
     : data_(data),
       sampler_(sampler),
       builder_(data, settings),
+      labels_(std::move(labels)),
       seed_(seed),
       first_step_(first_step),
       end_step_(end_step),
       prefetch_(prefetch),
       local_batch_(sampler.local_batch()),
       next_step_(first_step) {
+  if (!labels_.empty() && static_cast<int64_t>(labels_.size()) != data.size()) {
+    throw Error("batch loader: " + std::to_string(labels_.size()) + " labels for " + std::to_string(data.size()) +
+                " clips");
+  }
   if (workers < 1 || prefetch < 1 || first_step < 0 || end_step < first_step) {
     throw Error("batch loader: need workers >= 1, prefetch >= 1 and 0 <= first_step <= end_step (got " +
                 std::to_string(workers) + ", " + std::to_string(prefetch) + ", " + std::to_string(first_step) +
@@ -51,7 +58,7 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
   b.epoch = step / sampler_.steps_per_epoch();
   b.step_in_epoch = step % sampler_.steps_per_epoch();
   b.clips = sampler_.batch(b.epoch, b.step_in_epoch);
-  for (int64_t clip : b.clips) b.labels.push_back(data_.record(clip).label);
+  for (int64_t clip : b.clips) b.labels.push_back(labels_.empty() ? data_.record(clip).label : labels_[clip]);
   b.batch_size = static_cast<int>(local_batch_);
   b.num_frames = s.num_frames;
   b.size = s.size;

@@ -32,8 +32,11 @@ struct Batch {
 
 class BatchLoader {
  public:
+  // labels: one per clip of `data` (e.g. pseudo-labels) in place of the shards'
+  // own; empty: the shards' labels.
   BatchLoader(const ShardDataset& data, const DistributedSampler& sampler, const ViewSettings& settings,
-              uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch);
+              uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch,
+              std::vector<int32_t> labels = {});
   // Stops and joins the workers (each finishes at most the clip it is building).
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
@@ -57,6 +60,7 @@ class BatchLoader {
   const ShardDataset& data_;
   const DistributedSampler& sampler_;
   ClipViewBuilder builder_;
+  std::vector<int32_t> labels_;
   uint64_t seed_;
   int64_t first_step_, end_step_;
   int prefetch_;

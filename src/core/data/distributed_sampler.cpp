@@ -47,6 +47,12 @@ DistributedSampler::DistributedSampler(int64_t dataset_size, int64_t global_batc
   }
 }
 
+DistributedSampler::DistributedSampler(std::vector<int64_t> clips, int64_t global_batch, int rank, int world,
+                                       uint64_t seed)
+    : DistributedSampler(static_cast<int64_t>(clips.size()), global_batch, rank, world, seed) {
+  clips_ = std::move(clips);
+}
+
 std::vector<int64_t> DistributedSampler::epoch_permutation(int64_t epoch) const {
   std::vector<int64_t> order(static_cast<size_t>(dataset_size_));
   std::iota(order.begin(), order.end(), int64_t{0});
@@ -62,7 +68,11 @@ std::vector<int64_t> DistributedSampler::batch(int64_t epoch, int64_t step) cons
   }
   const std::vector<int64_t> order = epoch_permutation(epoch);
   const auto first = order.begin() + step * global_batch_ + rank_ * local_batch();
-  return std::vector<int64_t>(first, first + local_batch());
+  std::vector<int64_t> clips(first, first + local_batch());
+  if (!clips_.empty()) {
+    for (auto& clip : clips) clip = clips_[static_cast<size_t>(clip)];
+  }
+  return clips;
 }
 
 }  // namespace dap

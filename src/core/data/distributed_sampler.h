@@ -35,8 +35,11 @@ class DistributedSampler {
  public:
   // Throws InputError if global_batch % world != 0 or dataset_size < global_batch.
   DistributedSampler(int64_t dataset_size, int64_t global_batch, int rank, int world, uint64_t seed);
+  // Samples only `clips` (indices into the data set, e.g. a split or the
+  // pseudo-labelled videos): positions of the permutation map to clips[i].
+  DistributedSampler(std::vector<int64_t> clips, int64_t global_batch, int rank, int world, uint64_t seed);
 
-  int64_t dataset_size() const { return dataset_size_; }
+  int64_t dataset_size() const { return dataset_size_; }  // clips sampled from
   int64_t global_batch() const { return global_batch_; }
   int64_t steps_per_epoch() const { return dataset_size_ / global_batch_; }
   int64_t local_batch() const { return global_batch_ / world_; }
@@ -49,6 +52,7 @@ class DistributedSampler {
 
  private:
   int64_t dataset_size_;
+  std::vector<int64_t> clips_;  // empty: the identity
   int64_t global_batch_;
   int rank_;
   int world_;

@@ -70,28 +70,62 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module) {
   return out;
 }
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay) {
-  std::vector<torch::Tensor> decayed, not_decayed;
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const std::vector<double>& lrs,
+                                                double weight_decay,
+                                                const std::function<size_t(const std::string&)>& set_of) {
+  std::vector<std::vector<torch::Tensor>> members(2 * lrs.size());
   for (const auto& item : module.named_parameters()) {
     if (!item.value().requires_grad()) continue;
+    const size_t set = set_of ? set_of(item.key()) : 0;
     const bool no_decay = ends_with(item.key(), ".bias") || item.value().dim() == 1;
-    (no_decay ? not_decayed : decayed).push_back(item.value());
+    members.at(2 * set + (no_decay ? 1 : 0)).push_back(item.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decayed, std::make_unique<torch::optim::AdamWOptions>(
-                                   torch::optim::AdamWOptions(lr).weight_decay(weight_decay)));
-  groups.emplace_back(not_decayed,
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(0)));
-  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+  for (size_t g = 0; g < members.size(); ++g) {
+    const double decay = g % 2 == 0 ? weight_decay : 0.0;
+    groups.emplace_back(members[g], std::make_unique<torch::optim::AdamWOptions>(
+                                        torch::optim::AdamWOptions(lrs[g / 2]).weight_decay(decay)));
+  }
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lrs.at(0)));
 }
 
-void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay) {
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay) {
+  return make_adamw(module, std::vector<double>{lr}, weight_decay, {});
+}
+
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay) {
   auto& groups = optimizer.param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
     auto& options = static_cast<torch::optim::AdamWOptions&>(groups[g].options());
-    options.lr(lr);
-    options.weight_decay(g == 0 ? weight_decay : 0.0);
+    options.lr(lrs.at(g / 2));
+    options.weight_decay(g % 2 == 0 ? weight_decay : 0.0);
   }
+}
+
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay) {
+  set_learning_rate_and_decay(optimizer, std::vector<double>{lr}, weight_decay);
+}
+
+ViewSettings view_settings(const config::ViewsConfig& c, const std::string& views) {
+  ViewSettings s;
+  s.num_frames = c.num_frames;
+  s.size = c.size;
+  s.local_size = c.local_size;
+  s.local_scale_min = c.local_scale_min;
+  s.local_scale_max = c.local_scale_max;
+  s.patch_size = c.patch_size;
+  s.mask_per_frame = c.mask_per_frame;
+  s.jitter = c.jitter;
+  s.views = views;
+  for (int i = 0; i < 3; ++i) {
+    s.mean[i] = static_cast<float>(c.mean[i]);
+    s.std[i] = static_cast<float>(c.std[i]);
+  }
+  return s;
+}
+
+torch::Tensor batch_clips_to_device(const Batch& b, const torch::Device& device) {
+  return view_tensor(b.original, {b.batch_size, b.num_frames, 3, b.size, b.size}).to(device);
 }
 
 DeviceViews batch_views_to_device(const Batch& b, const torch::Device& device) {

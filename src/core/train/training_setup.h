@@ -4,6 +4,7 @@
 // moving a loader batch to the device.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,16 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module);
 // weight decay, group 1 (biases and 1-D parameters) without.
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay);
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay);
+// The same with several learning-rate sets (fine-tuning: pretrained and new
+// parameters): set_of(name) picks a parameter's set s < lrs.size(); set s
+// becomes groups 2s (with weight decay) and 2s+1 (biases and 1-D parameters, none).
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const std::vector<double>& lrs,
+                                                double weight_decay,
+                                                const std::function<size_t(const std::string&)>& set_of);
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay);
+
+// The loader's view settings for `views` ("all", "original" or "enhanced").
+ViewSettings view_settings(const config::ViewsConfig& config, const std::string& views = "all");
 
 struct DeviceViews {
   torch::Tensor global;  // o, e, m stacked view-major: [3B, T, 3, size, size]
@@ -55,5 +66,7 @@ struct DeviceViews {
 };
 // The batch's views as tensors on `device` (on the CPU they share the batch's memory where they can).
 DeviceViews batch_views_to_device(const Batch& batch, const torch::Device& device);
+// A single-view batch (fine-tuning) as [B, T, 3, size, size] on `device`.
+torch::Tensor batch_clips_to_device(const Batch& batch, const torch::Device& device);
 
 }  // namespace dap

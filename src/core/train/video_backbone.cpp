@@ -1,5 +1,6 @@
 #include "core/train/video_backbone.h"
 
+#include "core/error.h"
 #include "core/models/clip_weights.h"
 #include "core/models/torch_checkpoint.h"
 
@@ -22,6 +23,26 @@ std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor
   }
   // R(2+1)D takes channels before time: [B, 3, T, H, W].
   return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
+}
+
+std::vector<torch::Tensor> VideoBackboneImpl::layer_features_with_probe(const torch::Tensor& input,
+                                                                        torch::Tensor& probe) {
+  if (clip.is_empty()) throw Error("Grad-CAM is implemented for the CLIP ViT backbone only");
+  ClipVisualOutput out = clip->forward(input, /*with_layer_cls=*/true, /*probe_last_block=*/true);
+  probe = out.last_block_input;
+  return out.layer_cls.unbind(0);
+}
+
+torch::Tensor VideoBackboneImpl::frame_embeddings(const torch::Tensor& input) {
+  if (clip.is_empty()) throw Error("CLIP zero-shot scores need the CLIP ViT backbone");
+  return clip->forward(input).embedding;
+}
+
+std::pair<torch::nn::LayerNorm, torch::Tensor> VideoBackboneImpl::clip_projection() {
+  if (clip.is_empty()) throw Error("the CLIP projection needs the CLIP ViT backbone");
+  auto children = clip->named_children();
+  return {torch::nn::LayerNorm(std::dynamic_pointer_cast<torch::nn::LayerNormImpl>(children["ln_post"])),
+          clip->named_parameters(/*recurse=*/false)["proj"]};
 }
 
 VideoBackbone build_video_backbone(const config::BackboneConfig& config) {

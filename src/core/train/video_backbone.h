@@ -24,6 +24,16 @@ class VideoBackboneImpl : public torch::nn::Module {
   // layer, shallow to deep.
   std::vector<torch::Tensor> layer_features(const torch::Tensor& clip);
 
+  // The same for Grad-CAM (CLIP ViT only): also the tokens entering the last
+  // block as a graph leaf ([B*T, 1 + grid_h*grid_w, width], ClipVisualOutput::last_block_input).
+  std::vector<torch::Tensor> layer_features_with_probe(const torch::Tensor& clip, torch::Tensor& probe);
+
+  // CLIP's image embedding of each frame, [B, T, output_dim] (CLIP ViT only).
+  torch::Tensor frame_embeddings(const torch::Tensor& clip);
+  bool is_clip() const { return !clip.is_empty(); }
+  // CLIP's ln_post and proj (the image embedding's projection); CLIP ViT only.
+  std::pair<torch::nn::LayerNorm, torch::Tensor> clip_projection();
+
  private:
   ClipVisual clip{nullptr};
   R2Plus1d r2plus1d{nullptr};
