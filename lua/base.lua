@@ -359,6 +359,8 @@ return {
       -- format of the ids list (manifest formats) (one of "csv", "arid", "ug2", "dailyda")
       ids_format = "csv",
     },
+    -- folder of the predict and gradcam outputs (empty: run.root/run.name/evaluate/<finetune split-seed tag, or zeroshot>)
+    output = "",
     -- where this run's numbers go in the aggregated tables
     result = {
       -- table this run's result belongs to, e.g. "Table 2: ARID"
@@ -385,6 +387,8 @@ return {
       clips = 4,
       -- frames shown per clip (evenly spread over the view's frames) [1, 1024]
       frames = 8,
+      -- ViT block whose input tokens are explained; negative counts from the end (-1: the last block) [-1024, 1023]
+      block = -1,
     },
     -- clips per forward pass [1, 100000]
     batch = 8,

@@ -46,6 +46,7 @@ struct GradCamConfig {
   std::string before;
   int clips = 4;
   int frames = 8;
+  int block = -1;
 
   template <class V>
   void visit(V& v) {
@@ -53,6 +54,9 @@ struct GradCamConfig {
             "model.pt fine-tuned without domain-adaptive pretraining (the \"before\" row); empty: row left out");
     v.field("clips", clips, "clips drawn (the first of the evaluation set)", Range{1, 10000});
     v.field("frames", frames, "frames shown per clip (evenly spread over the view's frames)", Range{1, 1024});
+    v.field("block", block,
+            "ViT block whose input tokens are explained; negative counts from the end (-1: the last block)",
+            Range{-1024, 1023});
   }
 };
 
@@ -60,6 +64,7 @@ struct EvaluateConfig {
   std::string task = "predict";
   std::string model = "finetune";
   ClipSetConfig data;
+  std::string output;
   ResultLabelConfig result;
   AggregateConfig aggregate;
   GradCamConfig gradcam;
@@ -76,6 +81,9 @@ struct EvaluateConfig {
             "\"finetune\" (this run's fine-tuned model for finetune.split and finetune.seed), \"zeroshot\" "
             "(CLIP backbone + text prompts, no training), or a path to a model.pt");
     v.section("data", data, "the evaluation clips");
+    v.field("output", output,
+            "folder of the predict and gradcam outputs (empty: run.root/run.name/evaluate/<finetune split-seed tag, "
+            "or zeroshot>)");
     v.section("result", result, "where this run's numbers go in the aggregated tables");
     v.section("aggregate", aggregate, "task = aggregate");
     v.section("gradcam", gradcam, "task = gradcam");

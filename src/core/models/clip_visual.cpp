@@ -62,7 +62,7 @@ torch::Tensor ClipVisualImpl::positional_embedding_for(int64_t grid_h, int64_t g
   return torch::cat({positional_embedding.slice(0, 0, 1), patches}, 0);
 }
 
-ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_layer_cls, bool probe_last_block) {
+ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_layer_cls, int64_t probe_block) {
   if (clip.dim() != 5 || clip.size(2) != 3 || clip.size(3) < config_.patch_size || clip.size(4) < config_.patch_size) {
     std::ostringstream what;
     what << "CLIP visual: expected a clip [B, T, 3, H, W] with H, W >= patch_size " << config_.patch_size
@@ -82,7 +82,7 @@ ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_la
   std::vector<torch::Tensor> cls_per_layer;
   torch::Tensor probe;
   for (int64_t i = 0; i < transformer->layers(); ++i) {
-    if (probe_last_block && i + 1 == transformer->layers()) {
+    if (i == probe_block) {
       probe = x.detach().requires_grad_(true);
       x = probe;
     }
@@ -96,7 +96,7 @@ ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_la
   if (with_layer_cls)
     out.layer_cls = torch::stack(cls_per_layer).view({transformer->layers(), batch, frames, width});
   out.patch_tokens = x.slice(1, 1).reshape({batch, frames, grid_h, grid_w, width});
-  out.last_block_input = probe;
+  out.probe = probe;
   return out;
 }
 

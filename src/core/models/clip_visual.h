@@ -23,10 +23,10 @@ struct ClipVisualOutput {
   // The last block's patch tokens, before ln_post (CLIP applies ln_post to
   // the CLS token only): [B, T, grid_h, grid_w, width], row-major patch order.
   torch::Tensor patch_tokens;
-  // With probe_last_block: the tokens entering the last block, [B*T, 1 + grid_h*grid_w, width],
+  // With probe_block = k >= 0: the tokens entering block k, [B*T, 1 + grid_h*grid_w, width],
   // cut from the graph and requiring grad, so a score's gradient with respect
   // to them can be taken (Grad-CAM); earlier layers then get no gradient.
-  torch::Tensor last_block_input;
+  torch::Tensor probe;
 };
 
 class ClipVisualImpl : public torch::nn::Module {
@@ -37,7 +37,7 @@ class ClipVisualImpl : public torch::nn::Module {
   // folded into the batch. H and W need not be config().image_size: the
   // positional embedding's patch grid is then resized (see positional_embedding_for).
   // with_layer_cls: also return layer_cls (costs one slice per layer).
-  ClipVisualOutput forward(const torch::Tensor& clip, bool with_layer_cls = false, bool probe_last_block = false);
+  ClipVisualOutput forward(const torch::Tensor& clip, bool with_layer_cls = false, int64_t probe_block = -1);
 
   // The positional embedding for a grid_h x grid_w patch grid, [1 + grid_h*grid_w, width]:
   // the trained one at the trained grid, otherwise its grid part resized

@@ -273,14 +273,35 @@ std::string finetune_adapter_file(const config::ExperimentConfig& config) {
   return choice;
 }
 
-int run_finetune(const StageContext& stage) {
+namespace {
+
+// Problems every rank finds alike, reported as config errors naming the key
+// (exit 2 on every rank) before anything is built.
+void check_finetune_config(const StageContext& stage) {
+  const auto fail = [&](const std::string& key, const std::string& what) {
+    throw ConfigError(config::format_config_error(stage.tree.origin_of(key), key, what));
+  };
   const config::FinetuneConfig& c = stage.config.finetune;
   if (c.optim.global_batch % stage.mpi.size() != 0) {
-    throw ConfigError(config::format_config_error(stage.tree.origin_of("finetune.optim.global_batch"),
-                                                  "finetune.optim.global_batch",
-                                                  "must be divisible by the number of ranks (" +
-                                                      std::to_string(stage.mpi.size()) + ")"));
+    fail("finetune.optim.global_batch",
+         "must be divisible by the number of ranks (" + std::to_string(stage.mpi.size()) + ")");
   }
+  const std::string adapter = finetune_adapter_file(stage.config);
+  if (!adapter.empty() && !fs::is_regular_file(adapter)) {
+    fail("finetune.init_adapter", "'" + adapter + "' does not exist (run dap-pretrain first, name another "
+                                  "adapter.pt, or set \"none\" for the baseline)");
+  }
+  if (c.labels.source == "pseudo" && !fs::is_regular_file(c.labels.predictions)) {
+    fail("finetune.labels.predictions", "'" + c.labels.predictions + "' does not exist (dap-evaluate's predict task "
+                                        "writes predictions.h5)");
+  }
+}
+
+}  // namespace
+
+int run_finetune(const StageContext& stage) {
+  const config::FinetuneConfig& c = stage.config.finetune;
+  check_finetune_config(stage);
   set_torch_threads(c.threads.intra_op);
   set_openblas_threads(c.threads.openblas);
   torch::globalContext().setDeterministicCuDNN(true);

@@ -26,10 +26,16 @@ std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor
 }
 
 std::vector<torch::Tensor> VideoBackboneImpl::layer_features_with_probe(const torch::Tensor& input,
-                                                                        torch::Tensor& probe) {
+                                                                        torch::Tensor& probe, int64_t block) {
   if (clip.is_empty()) throw Error("Grad-CAM is implemented for the CLIP ViT backbone only");
-  ClipVisualOutput out = clip->forward(input, /*with_layer_cls=*/true, /*probe_last_block=*/true);
-  probe = out.last_block_input;
+  const int64_t layers = clip->config().layers;
+  if (block < 0) block += layers;
+  if (block < 0 || block >= layers) {
+    throw Error("Grad-CAM block " + std::to_string(block) + " outside the backbone's " + std::to_string(layers) +
+                " blocks");
+  }
+  ClipVisualOutput out = clip->forward(input, /*with_layer_cls=*/true, block);
+  probe = out.probe;
   return out.layer_cls.unbind(0);
 }
 

@@ -24,9 +24,10 @@ class VideoBackboneImpl : public torch::nn::Module {
   // layer, shallow to deep.
   std::vector<torch::Tensor> layer_features(const torch::Tensor& clip);
 
-  // The same for Grad-CAM (CLIP ViT only): also the tokens entering the last
-  // block as a graph leaf ([B*T, 1 + grid_h*grid_w, width], ClipVisualOutput::last_block_input).
-  std::vector<torch::Tensor> layer_features_with_probe(const torch::Tensor& clip, torch::Tensor& probe);
+  // The same for Grad-CAM (CLIP ViT only): also the tokens entering block
+  // `block` (negative: counted from the end) as a graph leaf
+  // ([B*T, 1 + grid_h*grid_w, width], ClipVisualOutput::probe).
+  std::vector<torch::Tensor> layer_features_with_probe(const torch::Tensor& clip, torch::Tensor& probe, int64_t block);
 
   // CLIP's image embedding of each frame, [B, T, output_dim] (CLIP ViT only).
   torch::Tensor frame_embeddings(const torch::Tensor& clip);

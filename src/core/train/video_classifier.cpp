@@ -48,8 +48,9 @@ torch::Tensor VideoClassifierImpl::forward(const torch::Tensor& clip) {
   return scores(backbone_->layer_features(clip));
 }
 
-torch::Tensor VideoClassifierImpl::forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe) {
-  return scores(backbone_->layer_features_with_probe(clip, probe));
+torch::Tensor VideoClassifierImpl::forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe,
+                                                      int64_t block) {
+  return scores(backbone_->layer_features_with_probe(clip, probe, block));
 }
 
 torch::Tensor VideoClassifierImpl::zero_shot(const torch::Tensor& clip) {

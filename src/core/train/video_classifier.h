@@ -31,9 +31,9 @@ class VideoClassifierImpl : public torch::nn::Module {
 
   // clip [B, T, 3, H, W] -> class scores [B, C].
   torch::Tensor forward(const torch::Tensor& clip);
-  // The same, keeping the tokens entering the backbone's last block as a graph
-  // leaf in `probe` (Grad-CAM; CLIP ViT only).
-  torch::Tensor forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe);
+  // The same, keeping the tokens entering the backbone's block `block`
+  // (negative: from the end) as a graph leaf in `probe` (Grad-CAM; CLIP ViT only).
+  torch::Tensor forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe, int64_t block);
   // CLIP zero-shot scores: the mean over frames of CLIP's image embedding
   // against the class embeddings (text head, CLIP ViT only; no adapter).
   torch::Tensor zero_shot(const torch::Tensor& clip);

@@ -1,0 +1,83 @@
+#include "core/eval/result_collection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace dap {
+
+nlohmann::ordered_json result_label(const std::string& table, const std::string& row, const std::string& column,
+                                    const std::string& seed_or_split) {
+  return {{"table", table}, {"row", row}, {"column", column}, {"seed_or_split", seed_or_split}};
+}
+
+std::vector<RunResult> run_results_from_metrics(const nlohmann::json& metrics, const std::string& config_path,
+                                                const std::string& source) {
+  const auto number = [&](const char* key) {
+    if (!metrics.contains(key)) throw InputError(source + ": no \"" + std::string(key) + "\"");
+    // null (no labelled video) stays NaN, which the tables show as such.
+    return metrics[key].is_number() ? metrics[key].get<double>() : std::nan("");
+  };
+  if (!metrics.contains("result") || !metrics["result"].is_object()) {
+    throw InputError(source + ": no \"result\" entry (was it written by dap-evaluate's predict task?)");
+  }
+  const auto& label = metrics["result"];
+  RunResult base;
+  try {
+    base.table = label.at("table").get<std::string>();
+    base.row = label.at("row").get<std::string>();
+    base.column = label.at("column").get<std::string>();
+    base.seed_or_split = label.at("seed_or_split").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(source + ": bad \"result\" entry: " + e.what());
+  }
+  base.config_path = config_path;
+  std::vector<RunResult> out;
+  if (!base.column.empty()) {
+    base.value = number("top1");
+    out.push_back(base);
+    return out;
+  }
+  for (const auto& [column, key] : {std::pair<const char*, const char*>{"Top-1", "top1"}, {"Top-5", "top5"}}) {
+    RunResult r = base;
+    r.column = column;
+    r.value = number(key);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<RunResult> collect_run_results(const std::vector<std::string>& run_folders) {
+  std::vector<RunResult> all;
+  std::string searched;
+  for (const auto& run : run_folders) {
+    const fs::path evaluate = fs::path(run) / "evaluate";
+    searched += (searched.empty() ? "" : ", ") + evaluate.string();
+    if (!fs::is_directory(evaluate)) continue;
+    std::vector<fs::path> folders;
+    for (const auto& entry : fs::directory_iterator(evaluate)) {
+      if (fs::is_regular_file(entry.path() / "metrics.json")) folders.push_back(entry.path());
+    }
+    std::sort(folders.begin(), folders.end());
+    for (const auto& folder : folders) {
+      const std::string file = (folder / "metrics.json").string();
+      std::ifstream in(file);
+      nlohmann::json metrics;
+      try {
+        in >> metrics;
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(file + ": not valid JSON: " + e.what());
+      }
+      for (auto& r : run_results_from_metrics(metrics, (folder / "config.lua").string(), file)) all.push_back(r);
+    }
+  }
+  if (all.empty()) throw InputError("no evaluate/*/metrics.json found in " + searched);
+  return all;
+}
+
+}  // namespace dap
