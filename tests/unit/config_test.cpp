@@ -404,6 +404,20 @@ TEST(ConfigRepoFiles, BaseLuaEqualsStructDefaults) {
                   {"base.lua", "preprocess.data.root"});
 }
 
+// Every experiment shipped in lua/ must load and bind (paths need not exist).
+TEST(ConfigRepoFiles, EveryShippedConfigBinds) {
+  const std::string base = repo_lua("base.lua");
+  if (base.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(base).parent_path())) {
+    if (entry.path().extension() != ".lua") continue;
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(bind_config<ExperimentConfig>(load_config(entry.path().string(), {})));
+    ++files;
+  }
+  EXPECT_GE(files, 5);
+}
+
 TEST(ConfigRepoFiles, PreprocessDemoLoadsAndBinds) {
   const std::string path = repo_lua("preprocess_demo.lua");
   if (path.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
