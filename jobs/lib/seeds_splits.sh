@@ -1,0 +1,37 @@
+# Seeds x splits of fine-tuning, shared by jobs/slurm/finetune.sbatch (one array
+# task each) and jobs/local/finetune.sh (one after another). Sourced:
+#   dap_parse_seeds_splits [--seeds 0,1,2] [--splits 1,2,3] CONFIG [key.path=value ...]
+# sets DAP_SEEDS and DAP_SPLITS (arrays; defaults: seed 0, and no split list, so the
+# config's finetune.split stays) and DAP_ARGS (CONFIG and the overrides). Task i of the
+# sweep is seed DAP_SEEDS[i % #seeds], split DAP_SPLITS[i / #seeds]; dap_task_overrides i
+# prints its overrides, one per line.
+
+dap_parse_seeds_splits() {
+  DAP_SEEDS=(0)
+  DAP_SPLITS=()
+  while (($# > 0)); do
+    case $1 in
+      --seeds)
+        IFS=, read -r -a DAP_SEEDS <<<"${2:?--seeds needs a comma-separated list, e.g. 0,1,2,3,4}"
+        shift 2
+        ;;
+      --splits)
+        IFS=, read -r -a DAP_SPLITS <<<"${2:?--splits needs a comma-separated list, e.g. 1,2,3}"
+        shift 2
+        ;;
+      *) break ;;
+    esac
+  done
+  DAP_ARGS=("$@")
+}
+
+dap_task_count() {
+  local splits=${#DAP_SPLITS[@]}
+  echo $((${#DAP_SEEDS[@]} * (splits > 0 ? splits : 1)))
+}
+
+dap_task_overrides() {
+  local i=$1 n=${#DAP_SEEDS[@]}
+  echo "finetune.seed=${DAP_SEEDS[i % n]}"
+  if ((${#DAP_SPLITS[@]} > 0)); then echo "finetune.split=${DAP_SPLITS[i / n]}"; fi
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# dap fine-tuning on this machine, without Slurm: the runs of jobs/slurm/finetune.sbatch's
+# array one after another. Each (seed, split) is fine-tuned, then predicted on the
+# evaluation clips; aggregate afterwards with jobs/local/evaluate.sh CONFIG.
+#   jobs/local/finetune.sh -n 2 --seeds 0,1,2 lua/finetune_tiny.lua
+#
+# Usage:
+#   jobs/local/finetune.sh [-n RANKS] [--seeds 0,1,...] [--splits 1,2,...] CONFIG [key.path=value ...]
+# Environment:
+#   DAP_BUILD_DIR   build folder holding bin/dap-finetune and bin/dap-evaluate (default: <repo>/build)
+set -euo pipefail
+
+lib=$(dirname "${BASH_SOURCE[0]}")/../lib
+# shellcheck source=jobs/lib/local_stage.sh
+source "$lib/local_stage.sh"
+# shellcheck source=jobs/lib/seeds_splits.sh
+source "$lib/seeds_splits.sh"
+
+ranks=(-n 1)
+if [[ ${1:-} == -n ]]; then
+  ranks=(-n "${2:?-n needs a number of ranks}")
+  shift 2
+fi
+dap_parse_seeds_splits "$@"
+tasks=$(dap_task_count)
+for ((i = 0; i < tasks; ++i)); do
+  mapfile -t overrides < <(dap_task_overrides "$i")
+  echo "== run $((i + 1)) of $tasks: ${overrides[*]}"
+  dap_local_stage finetune "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
+  dap_local_stage evaluate "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}" evaluate.task=predict
+done
