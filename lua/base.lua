@@ -56,10 +56,14 @@ return {
   -- dap-pretrain: domain-adaptive pretraining by cross-domain self-distillation (METHOD.md 2-4).
   -- Defaults are the paper's CLIP ViT-B/16 setting; lua/pretrain_tiny.lua shows a small one.
   pretrain = {
-    -- training data
+    -- training clips (unlabelled: the target domain)
     data = {
-      -- shard folders to train on (empty: the preprocess section's output folder)
+      -- shard folders (empty: the preprocess section's output folder)
       shards = {},
+      -- optional list of the videos to use, by id (a manifest or split list; "{split}" is replaced by the split); empty: every video of the shards
+      ids = "",
+      -- format of the ids list (manifest formats) (one of "csv", "arid", "ug2", "dailyda")
+      ids_format = "csv",
     },
     -- the frozen (or, as an ablation, trained) video backbone
     backbone = {

@@ -9,29 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
 #include "core/config/pretrain_config.h"
 #include "core/config/threads_config.h"
 #include "core/models/clip_config.h"
 
 namespace dap::config {
-
-// Which clips of which shard folders a stage reads. `ids` selects a subset
-// (a split) by video id and may contain "{split}", replaced by the stage's split.
-struct ClipSetConfig {
-  std::vector<std::string> shards;
-  std::string ids;
-  std::string ids_format = "csv";
-
-  template <class V>
-  void visit(V& v) {
-    v.field("shards", shards, "shard folders (empty: the preprocess section's output folder)");
-    v.field("ids", ids,
-            "optional list of the videos to use, by id (a manifest or split list; \"{split}\" is replaced by "
-            "the split); empty: every video of the shards");
-    v.choice("ids_format", ids_format, {"csv", "arid", "ug2", "dailyda"}, "format of the ids list (manifest formats)");
-  }
-};
 
 // Where the training labels come from.
 struct LabelsConfig {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
 #include "core/config/threads_config.h"
 #include "core/models/adaptation_config.h"
@@ -15,17 +16,6 @@
 #include "core/models/r2plus1d_config.h"
 
 namespace dap::config {
-
-struct PretrainDataConfig {
-  // Shard folders of dap-preprocess (several = several domains). Empty: the
-  // folder the `preprocess` section of the same experiment writes.
-  std::vector<std::string> shards;
-
-  template <class V>
-  void visit(V& v) {
-    v.field("shards", shards, "shard folders to train on (empty: the preprocess section's output folder)");
-  }
-};
 
 struct BackboneConfig {
   std::string kind = "clip_vit";
@@ -167,7 +157,7 @@ struct CheckpointConfig {
 };
 
 struct PretrainConfig {
-  PretrainDataConfig data;
+  ClipSetConfig data;  // several folders = several domains
   BackboneConfig backbone;
   AdaptationConfig adapter;
   DinoHeadConfig head;
@@ -183,7 +173,7 @@ struct PretrainConfig {
 
   template <class V>
   void visit(V& v) {
-    v.section("data", data, "training data");
+    v.section("data", data, "training clips (unlabelled: the target domain)");
     v.section("backbone", backbone, "the frozen (or, as an ablation, trained) video backbone");
     v.section("adapter", adapter, "the adaptation block trained on top of the backbone (Table 4 modes)");
     v.section("head", head, "the DINO projection head");

@@ -9,7 +9,7 @@
 #include "core/blas_threads.h"
 #include "core/config/config_binding.h"
 #include "core/data/batch_loader.h"
-#include "core/data/preprocessed_folder.h"
+#include "core/data/clip_selection.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/models/sci_enhancer.h"
@@ -84,8 +84,9 @@ class PretrainRun {
       : stage_(stage),
         c_(c),
         device_(training_device(c.device, stage.mpi)),
-        data_(resolve_shard_folders(stage.config)),
-        sampler_(data_.size(), c.optim.global_batch, stage.mpi.rank(), stage.mpi.size(),
+        data_(clip_set_folders(c.data, stage.config.preprocess)),
+        clips_(select_clips(data_, c.data, stage.config.finetune.split).clips),
+        sampler_(clips_, c.optim.global_batch, stage.mpi.rank(), stage.mpi.size(),
                  static_cast<uint64_t>(c.seed)),
         schedules_(make_schedules(c, sampler_.steps_per_epoch())),
         reducer_(make_gradient_reducer(device_)),
@@ -126,6 +127,7 @@ class PretrainRun {
   const config::PretrainConfig& c_;
   torch::Device device_;
   ShardDataset data_;
+  std::vector<int64_t> clips_;  // the clips trained on (all, or those of pretrain.data.ids)
   DistributedSampler sampler_;
   StepSchedules schedules_;
   std::unique_ptr<SumAllReduce> reducer_;
@@ -154,8 +156,9 @@ int PretrainRun::run() {
   run_.start([this](auto& archive) { restore(archive); });
   const bool root = stage_.mpi.is_root();
   if (root) {
-    spdlog::info("pretraining on {} ({} clips in {} folder(s)), {} rank(s) x {} clips, {} steps/epoch, steps {}..{} of {}",
-                 device_.str(), data_.size(), data_.folders().size(), stage_.mpi.size(), sampler_.local_batch(),
+    spdlog::info("pretraining on {} ({} of {} clips in {} folder(s)), {} rank(s) x {} clips, {} steps/epoch, "
+                 "steps {}..{} of {}",
+                 device_.str(), clips_.size(), data_.size(), data_.folders().size(), stage_.mpi.size(), sampler_.local_batch(),
                  sampler_.steps_per_epoch(), run_.step, run_.end_step, schedules_.total_steps());
     spdlog::info("gradient all-reduce: {}", reducer_->name());
   }

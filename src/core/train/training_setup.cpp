@@ -5,7 +5,6 @@
 
 #include <torch/torch.h>
 
-#include "core/data/preprocessed_folder.h"
 
 namespace dap {
 namespace {
@@ -42,12 +41,6 @@ torch::Device training_device(const std::string& choice, const MpiContext& mpi) 
 std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device) {
   if (device.is_cuda()) return make_nccl_sum_allreduce(device.index());
   return make_mpi_sum_allreduce();
-}
-
-std::vector<std::string> resolve_shard_folders(const config::ExperimentConfig& config) {
-  if (!config.pretrain.data.shards.empty()) return config.pretrain.data.shards;
-  const auto& preprocess = config.preprocess;
-  return {preprocess_output_folder(preprocess, preprocess_settings_sha256(preprocess))};
 }
 
 StepSchedules make_schedules(const config::PretrainConfig& c, int64_t steps_per_epoch) {

@@ -34,9 +34,6 @@ torch::Device training_device(const std::string& choice, const MpiContext& mpi);
 // NCCL for a CUDA device, MPI for the CPU.
 std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device);
 
-// pretrain.data.shards, or the folder the experiment's preprocess section writes.
-std::vector<std::string> resolve_shard_folders(const config::ExperimentConfig& config);
-
 // lr and weight decay per step (cosine after linear warm-up), the teacher
 // momentum per step (cosine from momentum_teacher to 1) and the teacher
 // temperature per epoch.

@@ -1,0 +1,40 @@
+-- Paper Table 1 / Table 4, ARID fully supervised, R(2+1)D-34 + DAP (DarkLight's backbone):
+-- IG65M weights (r2plus1d_34_clip32_ig65m_from_scratch-449a7af9.pth) at $DAP_R2PLUS1D_IG65M,
+-- 64 frames at 112x112, PAB over the four stages, a linear head (no text encoder).
+-- Data as in lua/arid_clip_vit.lua. Table 4's ablations: pretrain.adapter.mode=lock_encoder,
+-- pretrain.backbone.train_encoder=true (give each its own run.name).
+local root = os.getenv("ARID_ROOT") or "data/ARID_v1"
+
+return {
+  base = "arid_clip_vit.lua",
+
+  run = { name = "arid_r2plus1d" },
+
+  preprocess = {
+    sampling = { mode = "uniform", num_frames = 64 },
+    resize = { height = 112, width = 112, mode = "crop" },
+  },
+
+  pretrain = {
+    backbone = {
+      kind = "r2plus1d",
+      weights = os.getenv("DAP_R2PLUS1D_IG65M") or "assets/r2plus1d/r2plus1d_34_clip32_ig65m_from_scratch-449a7af9.pth",
+    },
+    -- Stage widths 64..512; time halves in layer2..4, so 64 frames leave 8.
+    adapter = { width = 512, num_layers = 4, input_widths = { 64, 128, 256, 512 }, num_frames = 8, heads = 8 },
+    -- torchvision / IG65M video normalisation; 112 = 7 mix cells of 16 px.
+    views = {
+      num_frames = 64, size = 112, local_size = 48, patch_size = 16, jitter = false,
+      mean = { 0.43216, 0.394666, 0.37645 }, std = { 0.22803, 0.22145, 0.216989 },
+    },
+  },
+
+  finetune = {
+    data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
+    head = { kind = "linear" },
+  },
+
+  evaluate = {
+    result = { row = "R(2+1)D-34 + DAP" },
+  },
+}

@@ -1,0 +1,9 @@
+-- Paper Table 2, Daily-DA source-free adaptation MIT -> A11, step 2 of 2 (see lua/dailyda_sfvda_k600.lua).
+local runs = os.getenv("DAP_RUN_ROOT") or "runs"
+
+return {
+  base = "dailyda_sfvda_k600.lua",
+  run = { name = "dailyda_sfvda_mit" },
+  finetune = { labels = { predictions = runs .. "/dailyda_source_mit/teacher_on_A11/predictions.h5" } },
+  evaluate = { result = { column = "MIT->A11" } },
+}

@@ -1,0 +1,19 @@
+-- Daily-DA source-free adaptation, step 1 of 2 for H51 -> A11 (see lua/dailyda_source_k600.lua).
+local root = os.getenv("DAILYDA_ROOT") or "data/Daily-DA"
+local runs = os.getenv("DAP_RUN_ROOT") or "runs"
+local source = "HMDB51"
+
+return {
+  base = "dailyda_source_k600.lua",
+  run = { name = "dailyda_source_h51" },
+  preprocess = {
+    data = {
+      name = "dailyda_" .. source,
+      root = root .. "/" .. source,
+      manifest = root .. "/" .. source .. "/" .. source .. "_msda_train.txt",
+    },
+    output = { dir = "out/data/dailyda_" .. source },
+  },
+  finetune = { data = { shards = { "out/data/dailyda_" .. source } } },
+  evaluate = { output = runs .. "/dailyda_source_h51/teacher_on_A11" },
+}

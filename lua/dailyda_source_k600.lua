@@ -1,0 +1,37 @@
+-- Daily-DA source-free adaptation, step 1 of 2 for K600 -> A11: the source model. It is
+-- fine-tuned on the labelled Kinetics-600 training clips (preprocessed here), then predicts
+-- the unlabelled A11 training clips; only those predictions travel to the target side
+-- (lua/dailyda_sfvda_k600.lua), the source data is not used again.
+--   jobs/local/preprocess.sh lua/dailyda_source_k600.lua   (and lua/dailyda_base.lua for A11)
+--   jobs/local/finetune.sh lua/dailyda_source_k600.lua     (fine-tune, then predict A11 train)
+-- MIT and H51: lua/dailyda_source_mit.lua, lua/dailyda_source_h51.lua.
+local root = os.getenv("DAILYDA_ROOT") or "data/Daily-DA"
+local runs = os.getenv("DAP_RUN_ROOT") or "runs"
+local source = "Kinetics"
+
+return {
+  base = "dailyda_base.lua",
+
+  run = { name = "dailyda_source_k600" },
+
+  preprocess = {
+    data = {
+      name = "dailyda_" .. source,
+      root = root .. "/" .. source,
+      manifest = root .. "/" .. source .. "/" .. source .. "_msda_train.txt",
+    },
+    output = { dir = "out/data/dailyda_" .. source },
+  },
+
+  finetune = {
+    data = { shards = { "out/data/dailyda_" .. source }, ids = "" },
+    init_adapter = "none",  -- the source model is plain ActionCLIP
+  },
+  pretrain = { adapter = { mode = "lock_encoder" } },
+
+  -- The teacher's predictions on the target's training clips (not a table entry).
+  evaluate = {
+    data = { shards = { "out/data/dailyda_ARID" }, ids = root .. "/ARID/ARID_msda_train.txt" },
+    output = runs .. "/dailyda_source_k600/teacher_on_A11",
+  },
+}
