@@ -10,6 +10,10 @@ namespace dap {
 // (EX_TEMPFAIL): run it again to continue. The Slurm scripts requeue on it.
 constexpr int kExitCheckpointedForRequeue = 75;
 
+// Exit code of a training stage whose loss became NaN or infinite (nothing was
+// updated with it; the log names the step and the last good checkpoint).
+constexpr int kExitNonFiniteLoss = 4;
+
 void install_stop_signal_handlers();
 // The signal number received since installation, or 0.
 int stop_signal_received();

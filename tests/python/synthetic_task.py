@@ -14,10 +14,10 @@ SIZE = 32
 FRAMES = 8
 
 
-def clip_frames(label, rng):
-    """[FRAMES, SIZE, SIZE, 3] uint8: noise everywhere, the class colour in the top-left quadrant."""
-    frames = rng.normal(128, 40, size=(FRAMES, SIZE, SIZE, 3))
-    half = SIZE // 2
+def clip_frames(label, rng, size=SIZE):
+    """[FRAMES, size, size, 3] uint8: noise everywhere, the class colour in the top-left quadrant."""
+    frames = rng.normal(128, 40, size=(FRAMES, size, size, 3))
+    half = size // 2
     brightness = rng.uniform(0.6, 1.0)
     colour = COLOURS[label] * brightness
     frames[:, :half, :half, :] = colour + rng.normal(0, 12, size=(FRAMES, half, half, 3))
@@ -25,12 +25,13 @@ def clip_frames(label, rng):
 
 
 def encode(frames, path):
+    size = frames.shape[1]
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
-                    f"{SIZE}x{SIZE}", "-r", "8", "-i", "-", "-c:v", "ffv1", "-pix_fmt", "bgr0", path],
+                    f"{size}x{size}", "-r", "8", "-i", "-", "-c:v", "ffv1", "-pix_fmt", "bgr0", path],
                    input=frames.tobytes(), check=True)
 
 
-def make_task(root, train_per_class=12, test_per_class=6, seed=0):
+def make_task(root, train_per_class=12, test_per_class=6, seed=0, size=SIZE):
     """Writes root/videos/*.mkv, root/manifest.csv (all videos) and the split
     lists root/split1_train.csv, root/split1_test.csv. Returns the class names."""
     rng = np.random.default_rng(seed)
@@ -40,7 +41,7 @@ def make_task(root, train_per_class=12, test_per_class=6, seed=0):
         for label in range(len(CLASSES)):
             for k in range(per_class):
                 vid = f"{split}_{CLASSES[label]}_{k:02d}"
-                encode(clip_frames(label, rng), os.path.join(root, "videos", vid + ".mkv"))
+                encode(clip_frames(label, rng, size), os.path.join(root, "videos", vid + ".mkv"))
                 rows[split].append({"path": vid + ".mkv", "label": label, "domain": "synthetic", "split": split,
                                     "id": vid})
     fields = ["path", "label", "domain", "split", "id"]

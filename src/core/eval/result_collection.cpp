@@ -52,19 +52,23 @@ std::vector<RunResult> run_results_from_metrics(const nlohmann::json& metrics, c
   return out;
 }
 
+std::vector<std::string> stage_folders_with(const std::string& run, const std::string& stage, const std::string& file) {
+  std::vector<std::string> folders;
+  const fs::path parent = fs::path(run) / stage;
+  if (!fs::is_directory(parent)) return folders;
+  for (const auto& entry : fs::directory_iterator(parent)) {
+    if (fs::is_regular_file(entry.path() / file)) folders.push_back(entry.path().string());
+  }
+  std::sort(folders.begin(), folders.end());
+  return folders;
+}
+
 std::vector<RunResult> collect_run_results(const std::vector<std::string>& run_folders) {
   std::vector<RunResult> all;
   std::string searched;
   for (const auto& run : run_folders) {
-    const fs::path evaluate = fs::path(run) / "evaluate";
-    searched += (searched.empty() ? "" : ", ") + evaluate.string();
-    if (!fs::is_directory(evaluate)) continue;
-    std::vector<fs::path> folders;
-    for (const auto& entry : fs::directory_iterator(evaluate)) {
-      if (fs::is_regular_file(entry.path() / "metrics.json")) folders.push_back(entry.path());
-    }
-    std::sort(folders.begin(), folders.end());
-    for (const auto& folder : folders) {
+    searched += (searched.empty() ? "" : ", ") + (fs::path(run) / "evaluate").string();
+    for (const fs::path folder : stage_folders_with(run, "evaluate", "metrics.json")) {
       const std::string file = (folder / "metrics.json").string();
       std::ifstream in(file);
       nlohmann::json metrics;

@@ -21,6 +21,9 @@ nlohmann::ordered_json result_label(const std::string& table, const std::string&
 std::vector<RunResult> run_results_from_metrics(const nlohmann::json& metrics, const std::string& config_path,
                                                 const std::string& source);
 
+// The folders <run>/<stage>/* that hold `file`, sorted by name (none when <run>/<stage> is missing).
+std::vector<std::string> stage_folders_with(const std::string& run, const std::string& stage, const std::string& file);
+
 // The results of every evaluate/*/metrics.json below each run folder, folders
 // in the given order and names sorted. No result at all: InputError naming the folders.
 std::vector<RunResult> collect_run_results(const std::vector<std::string>& run_folders);

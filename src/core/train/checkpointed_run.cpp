@@ -6,11 +6,13 @@
 
 #include <torch/torch.h>
 
+#include "core/blas_threads.h"
 #include "core/dist/mpi_context.h"
 #include "core/error.h"
 #include "core/eval/plots.h"
 #include "core/io/png_image.h"
 #include "core/log.h"
+#include "core/models/sci_enhancer.h"  // set_torch_threads
 #include "core/stop_signal.h"
 #include "core/train/train_checkpoint.h"
 #include "core/train/training_setup.h"
@@ -29,6 +31,19 @@ CheckpointedRun::CheckpointedRun(const StageContext& stage, std::string folder,
       resume_(checkpoint.resume),
       identity_(std::move(identity)),
       config_key_(std::move(config_key)) {}
+
+int run_training_stage(const StageContext& stage, const config::ThreadsConfig& threads,
+                       const std::function<int()>& train) {
+  set_torch_threads(threads.intra_op);
+  set_openblas_threads(threads.openblas);
+  torch::globalContext().setDeterministicCuDNN(true);
+  try {
+    return train();
+  } catch (const NonFiniteLossError& e) {
+    if (stage.mpi.is_root()) spdlog::error("{}", e.what());
+    return kExitNonFiniteLoss;
+  }
+}
 
 std::string CheckpointedRun::checkpoint_folder() const { return (fs::path(folder_) / "checkpoints").string(); }
 

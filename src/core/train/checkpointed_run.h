@@ -21,6 +21,12 @@
 
 namespace dap {
 
+// Sets this rank's threads (libtorch intra-op, OpenBLAS) and deterministic
+// cuDNN, runs `train` and turns a NonFiniteLossError into kExitNonFiniteLoss
+// (stop_signal.h; rank 0 logs it).
+int run_training_stage(const StageContext& stage, const config::ThreadsConfig& threads,
+                       const std::function<int()>& train);
+
 class CheckpointedRun {
  public:
   // identity: the settings a checkpoint must share to be resumed; config_key:

@@ -165,14 +165,7 @@ std::vector<std::string> aggregated_runs(const config::ExperimentConfig& config)
 void plot_training_curves(const std::vector<std::string>& runs, const std::string& file) {
   std::vector<Series> curves;
   for (const auto& run : runs) {
-    const fs::path finetune = fs::path(run) / "finetune";
-    if (!fs::is_directory(finetune)) continue;
-    std::vector<fs::path> folders;
-    for (const auto& entry : fs::directory_iterator(finetune)) {
-      if (fs::is_regular_file(entry.path() / "metrics.jsonl")) folders.push_back(entry.path());
-    }
-    std::sort(folders.begin(), folders.end());
-    for (const auto& folder : folders) {
+    for (const fs::path folder : stage_folders_with(run, "finetune", "metrics.jsonl")) {
       curves.push_back(read_metric_series((folder / "metrics.jsonl").string(), "step", "loss"));
       curves.back().name = fs::path(run).filename().string() + " " + folder.filename().string();
     }

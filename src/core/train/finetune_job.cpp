@@ -5,7 +5,6 @@
 
 #include <torch/torch.h>
 
-#include "core/blas_threads.h"
 #include "core/config/config_binding.h"
 #include "core/data/batch_loader.h"
 #include "core/data/clip_selection.h"
@@ -13,7 +12,6 @@
 #include "core/eval/predictions_file.h"
 #include "core/eval/pseudo_labels.h"
 #include "core/log.h"
-#include "core/models/sci_enhancer.h"  // set_torch_threads
 #include "core/stop_signal.h"
 #include "core/train/checkpointed_run.h"
 #include "core/train/gradient_averager.h"
@@ -302,16 +300,7 @@ void check_finetune_config(const StageContext& stage) {
 int run_finetune(const StageContext& stage) {
   const config::FinetuneConfig& c = stage.config.finetune;
   check_finetune_config(stage);
-  set_torch_threads(c.threads.intra_op);
-  set_openblas_threads(c.threads.openblas);
-  torch::globalContext().setDeterministicCuDNN(true);
-  try {
-    FinetuneRun run(stage, c);
-    return run.run();
-  } catch (const NonFiniteLossError& e) {
-    if (stage.mpi.is_root()) spdlog::error("{}", e.what());
-    return kExitNonFiniteLoss;
-  }
+  return run_training_stage(stage, c.threads, [&] { return FinetuneRun(stage, c).run(); });
 }
 
 }  // namespace dap

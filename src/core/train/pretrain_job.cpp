@@ -324,16 +324,7 @@ std::string pretrain_run_folder(const config::ExperimentConfig& config) {
 int run_pretrain(const StageContext& stage) {
   const config::PretrainConfig& c = stage.config.pretrain;
   check_pretrain_shapes(stage.tree, c, stage.mpi.size());
-  set_torch_threads(c.threads.intra_op);
-  set_openblas_threads(c.threads.openblas);
-  torch::globalContext().setDeterministicCuDNN(true);
-  try {
-    PretrainRun run(stage, c);
-    return run.run();
-  } catch (const NonFiniteLossError& e) {
-    if (stage.mpi.is_root()) spdlog::error("{}", e.what());
-    return kExitNonFiniteLoss;
-  }
+  return run_training_stage(stage, c.threads, [&] { return PretrainRun(stage, c).run(); });
 }
 
 }  // namespace dap

@@ -24,8 +24,6 @@
 
 namespace dap {
 
-constexpr int kExitNonFiniteLoss = 4;
-
 int run_pretrain(const StageContext& stage);
 
 // run.root/run.name/pretrain
