@@ -69,7 +69,7 @@ return {
     backbone = {
       -- the video backbone (one of "clip_vit", "r2plus1d")
       kind = "clip_vit",
-      -- backbone weights: OpenAI CLIP archive / state dict, or a torchvision-style R(2+1)D state dict (empty: random initialisation)
+      -- backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, or a dap-finetune model.pt (its backbone) (empty: random initialisation)
       weights = "",
       -- Table 4 ablation: train the backbone as well (student and EMA teacher backbones)
       train_encoder = false,

@@ -39,8 +39,8 @@ struct BackboneConfig {
   void visit(V& v) {
     v.choice("kind", kind, {"clip_vit", "r2plus1d"}, "the video backbone");
     v.field("weights", weights,
-            "backbone weights: OpenAI CLIP archive / state dict, or a torchvision-style R(2+1)D state dict "
-            "(empty: random initialisation)");
+            "backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, or a "
+            "dap-finetune model.pt (its backbone) (empty: random initialisation)");
     v.field("train_encoder", train_encoder,
             "Table 4 ablation: train the backbone as well (student and EMA teacher backbones)");
     v.section("clip", clip, "CLIP ViT sizes (kind = clip_vit); a weight file must match them");

@@ -1,5 +1,7 @@
 #include "core/train/video_backbone.h"
 
+#include <torch/serialize/input-archive.h>
+
 #include "core/error.h"
 #include "core/models/clip_weights.h"
 #include "core/models/torch_checkpoint.h"
@@ -51,9 +53,36 @@ std::pair<torch::nn::LayerNorm, torch::Tensor> VideoBackboneImpl::clip_projectio
           clip->named_parameters(/*recurse=*/false)["proj"]};
 }
 
+namespace {
+
+// A model.pt of dap-finetune holds the whole classifier under "model", its
+// backbone under "model/backbone": true (and loaded) when `file` is one.
+bool load_from_finetuned_model(VideoBackbone& backbone, const std::string& file) {
+  torch::serialize::InputArchive archive, model, state;
+  try {
+    archive.load_from(file);
+  } catch (const c10::Error&) {
+    return false;  // not a libtorch archive (e.g. a torch.save state dict)
+  }
+  c10::IValue class_names;
+  if (!archive.try_read("class_names", class_names) || !archive.try_read("model", model) ||
+      !model.try_read("backbone", state)) {
+    return false;
+  }
+  try {
+    backbone->load(state);
+  } catch (const c10::Error& e) {
+    throw InputError("backbone weights '" + file + "' (a dap-finetune model.pt) do not fit pretrain.backbone: " +
+                     e.what_without_backtrace());
+  }
+  return true;
+}
+
+}  // namespace
+
 VideoBackbone build_video_backbone(const config::BackboneConfig& config) {
   VideoBackbone backbone(config);
-  if (!config.weights.empty()) {
+  if (!config.weights.empty() && !load_from_finetuned_model(backbone, config.weights)) {
     auto children = backbone->named_children();
     if (config.kind == "clip_vit") {
       ClipVisual module(std::dynamic_pointer_cast<ClipVisualImpl>(children["clip"]));

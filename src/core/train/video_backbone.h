@@ -43,7 +43,8 @@ TORCH_MODULE(VideoBackbone);
 
 // Builds the backbone of `config`, reads its weights when config.weights is
 // set (throws InputError naming the file and every mismatched key) and puts
-// it in eval mode. Without weights the initialisation follows torch's global
+// it in eval mode. The weights may also be a dap-finetune model.pt (its
+// backbone is taken: the demo's stand-in for large-scale pretraining). Without weights the initialisation follows torch's global
 // seed.
 VideoBackbone build_video_backbone(const config::BackboneConfig& config);
 

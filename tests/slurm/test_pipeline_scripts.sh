@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The pipeline scripts without a cluster:
+# - jobs/slurm/full_pipeline.sh --dry-run prints the four sbatch lines of one experiment,
+#   chained with afterok and --kill-on-invalid-dep=yes, the array sized seeds x splits, logs
+#   in the run folder; a baseline (finetune.init_adapter = none) has no pretraining job;
+# - jobs/slurm/sweep.sh --dry-run chains one aggregation after every experiment's array,
+#   over all their run folders, and refuses two experiments with the same run folder;
+# - jobs/local/full_pipeline.sh runs the tiny experiment end to end (2 seeds) and leaves the table.
+# Run by ctest as slurm.test_pipeline_scripts; exit 77 = skipped.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DAP_SOURCE_DIR=${DAP_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+DAP_BUILD_DIR=${DAP_BUILD_DIR:-$DAP_SOURCE_DIR/build}
+export DAP_BUILD_DIR DAP_SOURCE_DIR
+assets=${DAP_ASSETS_DIR:-$DAP_SOURCE_DIR/assets}
+source "$here/check.sh"
+skip_unless_ready dap-preprocess dap-pretrain dap-finetune dap-evaluate
+
+T=$(mktemp -d /tmp/dap-pipeline-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$DAP_SOURCE_DIR"
+export DAP_TINY_TASK=$T/task
+
+echo "== full_pipeline.sh --dry-run"
+out=$(jobs/slurm/full_pipeline.sh --dry-run --seeds 0,1,2 --splits 1,2 --ranks 2 --sbatch "-t 30" \
+  lua/finetune_tiny.lua "run.root=$T/runs" 2>&1)
+echo "$out" | sed 's/^/       /'
+lines() { grep -c '^sbatch ' <<<"$out"; }
+check "four sbatch lines" same "$(lines)" 4
+check "preprocess first, with the ranks and extra options" log_has <(echo "$out") \
+  "sbatch --export=ALL --chdir=$DAP_SOURCE_DIR --kill-on-invalid-dep=yes -t 30 -n 2 -J dap-preprocess-finetune_tiny"
+check "pretrain after preprocess" log_has <(echo "$out") "--dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch"
+check "an array of 3 seeds x 2 splits after pretrain" log_has <(echo "$out") \
+  "--array=0-5 --dependency=afterok:\$PRETRAIN_finetune_tiny jobs/slurm/finetune.sbatch --seeds 0,1,2 --splits 1,2 lua/finetune_tiny.lua"
+check "aggregation after the array" log_has <(echo "$out") "--dependency=afterok:\$FINETUNE_finetune_tiny jobs/slurm/evaluate.sbatch"
+check "logs in the run folder" log_has <(echo "$out") "-o $T/runs/finetune_tiny/logs/%x-%A_%a.out"
+check "where the results appear" log_has <(echo "$out") "results: $T/runs/finetune_tiny/results/results.md"
+
+out=$(jobs/slurm/full_pipeline.sh --dry-run lua/finetune_tiny.lua finetune.init_adapter=none "run.root=$T/runs" 2>&1)
+check "a baseline has no pretraining job" same "$(grep -c 'pretrain.sbatch' <<<"$out" || true)" 0
+check "and its array follows preprocessing" log_has <(echo "$out") "--array=0-0 --dependency=afterok:\$PREPROCESS_finetune_tiny"
+
+echo "== sweep.sh --dry-run"
+out=$(jobs/slurm/sweep.sh --dry-run --name rows --seeds 0,1 lua/finetune_tiny.lua "run.root=$T/runs" run.name=dap :: \
+  lua/finetune_tiny.lua "run.root=$T/runs" run.name=base finetune.init_adapter=none evaluate.result.row=baseline 2>&1)
+echo "$out" | sed 's/^/       /'
+check "6 sbatch lines (3 + 2 + aggregation)" same "$(lines)" 6
+check "one aggregation after both arrays, over both runs" log_has <(echo "$out") \
+  "--dependency=afterok:\$FINETUNE_dap:\$FINETUNE_base jobs/slurm/evaluate.sbatch lua/finetune_tiny.lua run.root=$T/runs run.name=dap evaluate.aggregate.runs={\"$T/runs/dap\",\"$T/runs/base\"} evaluate.aggregate.output=$T/runs/sweeps/rows evaluate.aggregate.name=rows"
+status=0
+jobs/slurm/sweep.sh --dry-run lua/finetune_tiny.lua :: lua/finetune_tiny.lua >/dev/null 2>"$T/same.err" || status=$?
+check "two experiments in one run folder are refused" same "$status" 2
+check "naming the folder" log_has "$T/same.err" "share the run folder"
+
+echo "== jobs/local/full_pipeline.sh (tiny, 2 seeds)"
+/usr/bin/python3 -c "import sys; sys.path.insert(0, 'tests/python'); import synthetic_task; synthetic_task.make_task('$T/task')"
+status=0
+jobs/local/full_pipeline.sh -n 2 --seeds 0,1 lua/finetune_tiny.lua "run.root=$T/runs" "preprocess.output.root=$T/data" \
+  >"$T/local.log" 2>&1 || status=$?
+check "the local pipeline exits 0" same "$status" 0
+check "its table aggregates both seeds" log_has "$T/runs/finetune_tiny/results/results.md" "n = 2 run(s)"
+check "with the DAP row" log_has "$T/runs/finetune_tiny/results/results.md" "| DAP |"
+if ((failures > 0)); then tail -50 "$T/local.log"; fi
+
+if ((failures > 0)); then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"
