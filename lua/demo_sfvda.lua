@@ -1,0 +1,21 @@
+-- The demo's source-free setting, step 2: fine-tuning on the dark training clips with the
+-- sunlit source model's pseudo-labels (its 6 most confident clips per class), starting
+-- from the adapter that domain-adaptive pretraining learned on the dark clips (lua/demo.lua).
+-- The row without DAP: finetune.init_adapter=none run.name=demo_sfvda_baseline
+-- evaluate.result.row=baseline.
+local runs = os.getenv("DAP_RUN_ROOT") or "runs"
+
+return {
+  base = "demo.lua",
+  run = { name = "demo_sfvda" },
+  finetune = {
+    init_adapter = runs .. "/demo_dark/pretrain/adapter.pt",
+    labels = {
+      source = "pseudo",
+      predictions = runs .. "/demo_source_sunlit/teacher_on_dark/predictions.h5",
+      selection = "topk_per_class",
+      k_per_class = 6,
+    },
+  },
+  evaluate = { result = { table = "Demo: source-free, sunlit -> dark", row = "+ DAP" } },
+}
