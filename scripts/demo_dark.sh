@@ -45,7 +45,7 @@ step "1/7 generating synthetic videos in $data"
 if [[ ! -f $data/classes.txt ]]; then
   run synth "$DAP_BUILD_DIR/bin/dap-synth" --out "$data" --size 64 --frames 16 --train 10 --test 6
 fi
-cat "$logs/synth.log" 2>/dev/null | sed 's/^/   /'
+if [[ -f $logs/synth.log ]]; then sed 's/^/   /' "$logs/synth.log"; fi
 
 step "2/7 preprocessing the dark and the three bright domains (SCI enhancement, HDF5 shards)"
 run preprocess_dark jobs/local/preprocess.sh -n 2 lua/demo.lua

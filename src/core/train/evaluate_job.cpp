@@ -112,8 +112,9 @@ int predict(const StageContext& stage) {
     for (size_t i = first; i < std::min(positions.size(), first + c.batch); ++i) {
       clips.push_back(clip_tensor(builder.build(selection.clips[positions[i]], 0), settings));
     }
-    const torch::Tensor scores = scores_of(model, torch::cat(clips).to(device), zero_shot(c)).to(torch::kCPU);
-    const float* begin = scores.contiguous().data_ptr<float>();
+    const torch::Tensor scores =
+        scores_of(model, torch::cat(clips).to(device), zero_shot(c)).to(torch::kCPU).contiguous();
+    const float* begin = scores.data_ptr<float>();
     local_scores.insert(local_scores.end(), begin, begin + scores.numel());
   }
   const auto gathered = gather_strings(nlohmann::json({{"positions", positions}, {"scores", local_scores}}).dump());
