@@ -127,6 +127,8 @@ return {
       -- MLP hidden width / width [1, 64]
       mlp_ratio = 4,
     },
+    -- adaptation block to start from: an adapter.pt or a dap-finetune model.pt (empty: fresh)
+    init_adapter = "",
     -- the DINO projection head
     head = {
       -- hidden width of the head's MLP [1, 65536]
@@ -256,7 +258,7 @@ return {
       -- softmax temperature applied to the teacher's scores [1e-06, 1000000]
       temperature = 1.0,
     },
-    -- adapter to start from: "pretrain" (this run's dap-pretrain adapter.pt), a path to an adapter.pt, or "none" (fresh: the paper's baseline rows)
+    -- adapter to start from: "pretrain" (this run's dap-pretrain adapter.pt), a path to an adapter.pt or a dap-finetune model.pt (its adaptation block), or "none" (fresh: the paper's baseline rows)
     init_adapter = "pretrain",
     -- fine-tune the backbone too (at lr_pretrained); false: frozen
     train_backbone = true,

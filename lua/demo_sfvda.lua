@@ -1,8 +1,8 @@
 -- The demo's source-free setting, step 2: fine-tuning on the dark training clips with the
--- sunlit source model's pseudo-labels (its 6 most confident clips per class), starting
--- from the adapter that domain-adaptive pretraining learned on the dark clips (lua/demo.lua).
--- The row without DAP: finetune.init_adapter=none run.name=demo_sfvda_baseline
--- evaluate.result.row=baseline.
+-- sunlit source model's pseudo-labels (its 8 most confident clips per class), starting
+-- from the adaptation block that domain-adaptive pretraining learned on the dark clips
+-- (lua/demo.lua). The row without DAP starts from the bright model instead:
+--   finetune.init_adapter=runs/demo_bright/finetune/seed0/model.pt run.name=demo_sfvda_baseline
 local runs = os.getenv("DAP_RUN_ROOT") or "runs"
 
 return {
@@ -14,8 +14,9 @@ return {
       source = "pseudo",
       predictions = runs .. "/demo_source_sunlit/teacher_on_dark/predictions.h5",
       selection = "topk_per_class",
-      k_per_class = 6,
+      k_per_class = 8,
     },
+    optim = { epochs = 10 },  -- 48 clips: 30 steps
   },
   evaluate = { result = { table = "Demo: source-free, sunlit -> dark", row = "+ DAP" } },
 }

@@ -1,39 +1,87 @@
 #!/usr/bin/env bash
-# The demo command: installs and builds what is missing, then runs the part of
-# the pipeline that exists today on the bundled real clips with 2 MPI ranks:
-# dap-preprocess (shows the shard index), then dap-pretrain on those shards
-# (shows the loss curve and where the adapter went). Later stages join as they
-# are built (see the issues in README.md).
+# The demo command: installs and builds what is missing, then reproduces the paper's
+# comparison on synthetic dark-scene actions with 2 MPI ranks (about ten minutes on two
+# cores). Stages:
+#   1. build/bin/dap-synth writes the videos: six actions that only motion tells apart, three
+#      bright domains (sunlit, overcast, studio) and a dark one (a low-light camera model);
+#   2. dap-preprocess: one data set of SCI-enhanced HDF5 shards holding every domain;
+#   3. the bright model, trained from scratch on the bright domains (the stand-in for
+#      large-scale pretraining), and the sunlit source model fine-tuned from it; both label
+#      the unlabelled dark training clips (pseudo-labels);
+#   4. dap-pretrain: domain-adaptive pretraining on the unlabelled dark training clips;
+#   5-6. for each seed: fine-tuning on the dark clips without and with DAP, fully supervised,
+#      source-free (sunlit pseudo-labels) and multi-source (bright pseudo-labels);
+#   7. dap-evaluate: the tables (mean +- std over seeds), printed and in runs/demo_results/.
+# Environment: DAP_DEMO_SEEDS (default 0,1,2,3,4), DAP_DEMO_DATA (default out/demo_data).
+# Logs of every stage: runs/demo_logs/. Rerunning reuses what is finished.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bash "$repo/scripts/build.sh"
 cd "$repo"
-echo "== dap demo, step 1: preprocessing assets/videos/real with 2 ranks =="
 export DAP_BUILD_DIR="${DAP_BUILD_DIR:-$repo/build}"
-bash jobs/local/preprocess.sh -n 2 lua/pretrain_demo.lua "$@"
-index=$(ls -d out/data/demo-*/index.json | head -1)
-/usr/bin/python3 - "$index" <<'PY'
-import json, sys
-index = json.load(open(sys.argv[1]))
-print(f"\nindex: {sys.argv[1]}")
-print(f"videos {index['num_videos']} / {index['manifest_videos']}, frames {index['num_frames']}, "
-      f"{index['num_bytes'] / 2**20:.1f} MiB in {len(index['shards'])} shard(s), failures {index['num_failures']}")
-for shard in index["shards"]:
-    print(f"  {shard['file']}: {shard['videos']} videos, {shard['frames']} frames, sha256 {shard['sha256'][:16]}...")
-PY
+export DAP_DEMO_DATA="${DAP_DEMO_DATA:-out/demo_data}"
+seeds=${DAP_DEMO_SEEDS:-0,1,2,3,4}
+data=$DAP_DEMO_DATA
+bright=runs/demo_bright/finetune/seed0/model.pt
+logs=runs/demo_logs
+mkdir -p "$logs"
+start=$SECONDS
 
+step() { printf '\n== dap demo [%3d s] %s\n' $((SECONDS - start)) "$*"; }
+# run LOG COMMAND...: the command's output goes to runs/demo_logs/LOG.log; its result lines are shown.
+run() {
+  local log=$logs/$1.log
+  shift
+  if ! "$@" >"$log" 2>&1; then
+    tail -40 "$log"
+    echo "demo: '$*' failed; its log: $log" >&2
+    exit 1
+  fi
+  grep -E "top-1 .*written|pseudo-labels:|summary:|fine-tuning finished|pretraining finished" "$log" |
+    sed -E 's/^[0-9-]+ [0-9:]+ \[rank [0-9/]+\] info: /   /' || true
+}
+
+step "1/7 generating synthetic videos in $data"
+if [[ ! -f $data/all.csv ]]; then
+  run synth "$DAP_BUILD_DIR/bin/dap-synth" --out "$data" --size 64 --frames 8 --train 60 --test 10
+fi
+if [[ -f $logs/synth.log ]]; then sed 's/^/   /' "$logs/synth.log"; fi
+
+step "2/7 preprocessing every domain (SCI enhancement, HDF5 shards)"
+run preprocess jobs/local/preprocess.sh -n 2 lua/demo.lua
+
+step "3/7 the bright model (from scratch, bright domains) and the sunlit source model; their pseudo-labels for the dark clips"
+run bright jobs/local/finetune.sh -n 2 lua/demo_bright.lua
+run bright_on_bright jobs/local/evaluate.sh -n 2 lua/demo_bright.lua evaluate.task=predict \
+  "evaluate.data.ids=$data/bright_test.csv" evaluate.output=runs/demo_bright/on_bright_test
+run source_sunlit jobs/local/finetune.sh -n 2 lua/demo_source_sunlit.lua
+for teacher in demo_bright demo_source_sunlit; do
+  run "teacher_$teacher" jobs/local/evaluate.sh -n 2 "lua/$teacher.lua" evaluate.task=predict \
+    "evaluate.data.ids=$data/dark_train.csv" "evaluate.output=runs/$teacher/teacher_on_dark"
+done
+
+step "4/7 domain-adaptive pretraining on the unlabelled dark training clips"
+run pretrain jobs/local/pretrain.sh -n 2 lua/demo.lua
+
+# The rows without DAP fine-tune the bright model itself (its temporal transformer), the
+# rows with DAP the adaptation block that dap-pretrain trained from it.
+without_dap=("finetune.init_adapter=$bright" "evaluate.result.row=without DAP")
+step "5/7 dark domain, fully supervised: without and with DAP, seeds $seeds"
+run dark_baseline jobs/local/finetune.sh -n 2 --seeds "$seeds" lua/demo.lua run.name=demo_dark_baseline "${without_dap[@]}"
+run dark_dap jobs/local/finetune.sh -n 2 --seeds "$seeds" lua/demo.lua
+
+step "6/7 source-free (sunlit -> dark) and multi-source (bright -> dark): without and with DAP"
+for setting in sfvda msvda; do
+  run "${setting}_baseline" jobs/local/finetune.sh -n 2 --seeds "$seeds" "lua/demo_$setting.lua" \
+    "run.name=demo_${setting}_baseline" "${without_dap[@]}"
+  run "${setting}_dap" jobs/local/finetune.sh -n 2 --seeds "$seeds" "lua/demo_$setting.lua"
+done
+
+step "7/7 tables (mean +- std over seeds)"
+runs='{"runs/demo_bright","runs/demo_dark_baseline","runs/demo_dark","runs/demo_source_sunlit","runs/demo_sfvda_baseline","runs/demo_sfvda","runs/demo_msvda_baseline","runs/demo_msvda"}'
+run tables jobs/local/evaluate.sh lua/demo.lua "evaluate.aggregate.runs=$runs" \
+  evaluate.aggregate.output=runs/demo_results evaluate.aggregate.name=demo
 echo
-echo "== dap demo, step 2: domain-adaptive pretraining on those shards with 2 ranks =="
-# A finished demo run is started over rather than found complete.
-bash jobs/local/pretrain.sh -n 2 lua/pretrain_demo.lua pretrain.checkpoint.resume=false "$@"
-/usr/bin/python3 - runs/pretrain_demo/pretrain <<'PY'
-import json, os, sys
-folder = sys.argv[1]
-lines = [json.loads(line) for line in open(os.path.join(folder, "metrics.jsonl"))]
-print(f"\nmetrics: {folder}/metrics.jsonl ({len(lines)} steps)")
-for m in lines[:: max(1, len(lines) // 5)] + lines[-1:]:
-    print(f"  step {m['step']:3d} epoch {m['epoch']} loss {m['loss']:.4f} lr {m['lr']:.2e} "
-          f"momentum {m['momentum']:.5f} {m['clips_per_s']:.1f} clips/s data wait {100 * m['data_wait_fraction']:.0f}%")
-print(f"loss curve: {folder}/loss.png")
-print(f"adapter for fine-tuning: {folder}/adapter.pt")
-PY
+cat runs/demo_results/demo.md
+printf '\ndemo finished in %d s; tables: runs/demo_results/demo.{md,csv,json}, loss curves: runs/demo_results/demo_finetune_loss.png\n' \
+  $((SECONDS - start))

@@ -133,8 +133,8 @@ struct FinetuneConfig {
     v.section("data", data, "training clips");
     v.section("labels", labels, "where the training labels come from");
     v.field("init_adapter", init_adapter,
-            "adapter to start from: \"pretrain\" (this run's dap-pretrain adapter.pt), a path to an adapter.pt, "
-            "or \"none\" (fresh: the paper's baseline rows)");
+            "adapter to start from: \"pretrain\" (this run's dap-pretrain adapter.pt), a path to an adapter.pt "
+            "or a dap-finetune model.pt (its adaptation block), or \"none\" (fresh: the paper's baseline rows)");
     v.field("train_backbone", train_backbone, "fine-tune the backbone too (at lr_pretrained); false: frozen");
     v.choice("input", input, {"original", "enhanced"}, "which frames the classifier sees");
     v.section("head", head, "the classification head");

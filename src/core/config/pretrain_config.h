@@ -160,6 +160,7 @@ struct PretrainConfig {
   ClipSetConfig data;  // several folders = several domains
   BackboneConfig backbone;
   AdaptationConfig adapter;
+  std::string init_adapter;
   DinoHeadConfig head;
   ViewsConfig views;
   DistillationConfig distillation;
@@ -176,6 +177,8 @@ struct PretrainConfig {
     v.section("data", data, "training clips (unlabelled: the target domain)");
     v.section("backbone", backbone, "the frozen (or, as an ablation, trained) video backbone");
     v.section("adapter", adapter, "the adaptation block trained on top of the backbone (Table 4 modes)");
+    v.field("init_adapter", init_adapter,
+            "adaptation block to start from: an adapter.pt or a dap-finetune model.pt (empty: fresh)");
     v.section("head", head, "the DINO projection head");
     v.section("views", views, "the four views o, e, m, l (METHOD.md 2)");
     v.section("distillation", distillation, "teacher, temperatures and centring (METHOD.md 4)");

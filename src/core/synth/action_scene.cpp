@@ -58,12 +58,12 @@ std::vector<uint8_t> render_action_clip(const ClipSpec& spec, const SceneStyle& 
   for (int c = 0; c < 3; ++c) background[c] = style.background[c] + uniform(rng, -15, 15);
 
   // The bar: random start pose; the class decides what changes over the clip.
-  const double bar_length = size * uniform(rng, 0.30, 0.40);
+  const double bar_length = size * uniform(rng, 0.45, 0.55);
   const double bar_width = bar_length * uniform(rng, 0.30, 0.40);
   const double stripes = uniform(rng, 3, 5);
   Pose start{uniform(rng, 0.35, 0.65) * size, uniform(rng, 0.35, 0.65) * size, uniform(rng, 0, M_PI),
              uniform(rng, 0.8, 1.1)};
-  const double travel = size * uniform(rng, 0.25, 0.35), turn = uniform(rng, 0.6, 1.0) * M_PI / 2,
+  const double travel = size * uniform(rng, 0.35, 0.45), turn = uniform(rng, 0.6, 1.0) * M_PI / 2,
                zoom = uniform(rng, 1.5, 1.8);
   const auto pose_at = [&](double progress) {  // progress in [0, 1]
     Pose p = start;
@@ -82,7 +82,7 @@ std::vector<uint8_t> render_action_clip(const ClipSpec& spec, const SceneStyle& 
   for (int d = 0; d < kDistractors; ++d) {
     disc_start[d] = {uniform(rng, 0.1, 0.9) * size, uniform(rng, 0.1, 0.9) * size, 0, uniform(rng, 0.06, 0.1) * size};
     const double direction = uniform(rng, 0, 2 * M_PI);
-    disc_drift[d] = {std::cos(direction) * size * 0.3, std::sin(direction) * size * 0.3, 0, 0};
+    disc_drift[d] = {std::cos(direction) * size * 0.15, std::sin(direction) * size * 0.15, 0, 0};
   }
   const double light = uniform(rng, 0.85, 1.15);  // overall light level of this clip
 

@@ -27,8 +27,8 @@ struct SceneStyle {
   std::array<double, 3> distractor;  // the discs' colour
 };
 
-// The styles of the bright source domains ("sunlit", "overcast", "studio") and of the
-// scene the dark domain records ("night").
+// The styles of the bright source domains ("sunlit", "overcast", "studio") and
+// "night", a fourth (dap-synth --dark-styles night: a dark domain unlike the sources).
 const std::vector<SceneStyle>& scene_styles();
 const SceneStyle& scene_style(const std::string& name);  // throws Error for an unknown name
 

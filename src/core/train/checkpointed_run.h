@@ -27,6 +27,21 @@ namespace dap {
 int run_training_stage(const StageContext& stage, const config::ThreadsConfig& threads,
                        const std::function<int()>& train);
 
+// A training section (pretrain or finetune) without what a resumed run may
+// change: how long to run, logging, resources and where the shards lie. Its
+// Lua text is the identity a checkpoint must share to be resumed.
+template <class Section>
+Section without_run_settings(Section c) {
+  c.optim.max_steps = 0;
+  c.loader = {};
+  c.checkpoint = {};
+  c.log_every_steps = 1;
+  c.threads = {};
+  c.device = "auto";
+  c.data.shards = {};
+  return c;
+}
+
 class CheckpointedRun {
  public:
   // identity: the settings a checkpoint must share to be resumed; config_key:

@@ -29,14 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 // What a checkpoint must agree on to be resumed (see training_identity in pretrain_job.cpp).
 std::string finetune_identity(const config::ExperimentConfig& experiment) {
-  config::FinetuneConfig c = experiment.finetune;
-  c.optim.max_steps = 0;
-  c.loader = {};
-  c.checkpoint = {};
-  c.log_every_steps = 1;
-  c.threads = {};
-  c.device = "auto";
-  c.data.shards = {};
+  const config::FinetuneConfig c = without_run_settings(experiment.finetune);
   config::PretrainConfig model;
   model.backbone = experiment.pretrain.backbone;
   model.adapter = experiment.pretrain.adapter;

@@ -20,6 +20,7 @@
 #include "core/train/gradient_averager.h"
 #include "core/train/schedules.h"
 #include "core/train/training_setup.h"
+#include "core/train/video_classifier.h"  // load_adapter_weights
 
 namespace fs = std::filesystem;
 
@@ -32,17 +33,8 @@ constexpr int64_t kTeacherViews = 3;  // o, e, m
 constexpr int64_t kStudentViews = 4;  // o, e, m, l
 
 // What a checkpoint must agree on to be resumed: everything that shapes the
-// model or the trajectory, but not how long to run, logging or resources.
-std::string training_identity(config::PretrainConfig c) {
-  c.optim.max_steps = 0;
-  c.loader = {};
-  c.checkpoint = {};
-  c.log_every_steps = 1;
-  c.threads = {};
-  c.device = "auto";
-  c.data.shards = {};
-  return config::config_to_lua(c);
-}
+// model or the trajectory.
+std::string training_identity(const config::PretrainConfig& c) { return config::config_to_lua(without_run_settings(c)); }
 
 // Settings that must agree with each other and with the backbone, checked
 // before anything is built so that every rank exits with a config error that
@@ -71,6 +63,9 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
   if (c.optim.global_batch % world != 0) {
     fail("optim.global_batch", "must be divisible by the number of ranks (" + std::to_string(world) + ")");
   }
+  if (!c.init_adapter.empty() && !fs::is_regular_file(c.init_adapter)) {
+    fail("init_adapter", "'" + c.init_adapter + "' does not exist");
+  }
 }
 
 // The step's wall time split into phases (seconds), summed over logged steps.
@@ -96,6 +91,7 @@ class PretrainRun {
     torch::manual_seed(static_cast<uint64_t>(c.seed));
     backbone_ = build_video_backbone(c.backbone);
     student_ = DistillationNetwork(c, backbone_);
+    if (!c.init_adapter.empty()) load_adapter_weights(student_->video_adapter(), c.init_adapter, "pretrain.init_adapter");
     teacher_ = DistillationNetwork(c, backbone_);
     copy_module_state(*student_, *teacher_);
     for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
@@ -161,6 +157,7 @@ int PretrainRun::run() {
                  device_.str(), clips_.size(), data_.size(), data_.folders().size(), stage_.mpi.size(), sampler_.local_batch(),
                  sampler_.steps_per_epoch(), run_.step, run_.end_step, schedules_.total_steps());
     spdlog::info("gradient all-reduce: {}", reducer_->name());
+    spdlog::info("adaptation block: {}", c_.init_adapter.empty() ? "fresh" : "initialised from " + c_.init_adapter);
   }
   install_stop_signal_handlers();
   BatchLoader loader(data_, sampler_, view_settings(c_.views), static_cast<uint64_t>(c_.seed), run_.step, run_.end_step,

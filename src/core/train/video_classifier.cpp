@@ -121,14 +121,7 @@ torch::Tensor class_text_embeddings(const config::ExperimentConfig& config, cons
 }
 
 void load_adapter_file(VideoClassifier& model, const std::string& file, std::set<std::string>& pretrained) {
-  if (!std::filesystem::is_regular_file(file)) {
-    throw InputError("finetune.init_adapter: '" + file +
-                     "' does not exist (run dap-pretrain first, name another adapter.pt, or set \"none\")");
-  }
-  torch::serialize::InputArchive archive, adapter;
-  archive.load_from(file);
-  archive.read("adapter", adapter);
-  model->adapter()->load(adapter);
+  torch::serialize::InputArchive archive = load_adapter_weights(model->adapter(), file, "finetune.init_adapter");
   torch::serialize::InputArchive backbone;
   if (archive.try_read("backbone", backbone)) model->backbone()->load(backbone);
   for (const auto& item : model->named_parameters()) {
@@ -159,6 +152,27 @@ BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
     }
   }
   return built;
+}
+
+torch::serialize::InputArchive load_adapter_weights(VideoAdapter& adapter, const std::string& file,
+                                                    const std::string& key) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw InputError(key + ": '" + file + "' does not exist (run dap-pretrain first, name another adapter.pt, or set \"none\")");
+  }
+  torch::serialize::InputArchive archive, stored, model;
+  archive.load_from(file);
+  // adapter.pt holds it at the top, a dap-finetune model.pt inside the classifier.
+  const bool found = archive.try_read("adapter", stored) || (archive.try_read("model", model) && model.try_read("adapter", stored));
+  if (!found) {
+    throw InputError(key + ": '" + file + "' holds no adaptation block (expected adapter.pt of dap-pretrain or model.pt of dap-finetune)");
+  }
+  try {
+    adapter->load(stored);
+  } catch (const c10::Error& e) {
+    throw InputError(key + ": the adaptation block in '" + file + "' does not fit pretrain.adapter: " +
+                     e.what_without_backtrace());
+  }
+  return archive;
 }
 
 void write_trained_classifier(torch::serialize::OutputArchive& archive, VideoClassifier& model,

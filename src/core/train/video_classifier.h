@@ -75,12 +75,19 @@ struct BuiltClassifier {
 // Builds the backbone of pretrain.backbone (its weights when set), the
 // classifier for `class_names` and, for the text head, the class embeddings
 // (prompts from finetune.head.text through CLIP's text encoder). `adapter_file`
-// ("" for none) is an adapter.pt of dap-pretrain; a backbone stored there (the
-// train-encoder ablation) replaces the loaded one. Initialisation follows the
+// ("" for none) is an adapter.pt of dap-pretrain (a backbone stored there, the
+// train-encoder ablation, replaces the loaded one) or a model.pt of dap-finetune. Initialisation follows the
 // seed. Errors name the file or the config key.
 BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
                                        const std::vector<std::string>& class_names, const std::string& adapter_file,
                                        int64_t seed);
+
+// Loads the adaptation block stored in `file`: an adapter.pt of dap-pretrain or
+// the adapter of a dap-finetune model.pt. Returns the opened archive (for the
+// caller to read more); InputError naming `key` when the file is missing or
+// holds no adapter that fits.
+torch::serialize::InputArchive load_adapter_weights(VideoAdapter& adapter, const std::string& file,
+                                                    const std::string& key);
 
 // model.pt of dap-finetune: the classifier's state under "model" and the class
 // names under "class_names" (plus the run's config, written by the caller).
