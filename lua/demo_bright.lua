@@ -16,7 +16,7 @@ return {
     data = { ids = data .. "/bright_train.csv" },
     init_adapter = "none",
     train_backbone = true,
-    optim = { global_batch = 12, epochs = 6, warmup_epochs = 1, lr_pretrained = 3e-3, lr_new = 3e-3, weight_decay = 0.0 },
+    optim = { global_batch = 12, epochs = 10, warmup_epochs = 1, lr_pretrained = 3e-3, lr_new = 3e-3, weight_decay = 0.0 },
   },
 
   -- Scored on the dark test clips: the "no adaptation at all" row.
