@@ -124,7 +124,9 @@ int main(int argc, char** argv) {
   app.add_option("--domains", o.domains, "domains: sunlit, overcast, studio (bright) and dark")->delimiter(',');
   app.add_option("--dark-styles", o.dark_styles, "the scene styles the dark domain records (one drawn per clip)")
       ->delimiter(',');
-  app.add_option("--exposure", o.exposure, "dark domain: range of the exposure, drawn per clip")->delimiter(',')->expected(2);
+  app.add_option("--exposure", o.exposure, "dark domain: range of the exposure, drawn per clip")
+      ->delimiter(',')
+      ->expected(2);
   app.add_option("--gain", o.gain, "dark domain: the camera's gain");
   app.add_option("--bright-exposure", o.bright_exposure, "bright domains: range of the exposure (gain 1)")
       ->delimiter(',')->expected(2);

@@ -34,7 +34,9 @@ constexpr int64_t kStudentViews = 4;  // o, e, m, l
 
 // What a checkpoint must agree on to be resumed: everything that shapes the
 // model or the trajectory.
-std::string training_identity(const config::PretrainConfig& c) { return config::config_to_lua(without_run_settings(c)); }
+std::string training_identity(const config::PretrainConfig& c) {
+  return config::config_to_lua(without_run_settings(c));
+}
 
 // Settings that must agree with each other and with the backbone, checked
 // before anything is built so that every rank exits with a config error that
@@ -91,7 +93,9 @@ class PretrainRun {
     torch::manual_seed(static_cast<uint64_t>(c.seed));
     backbone_ = build_video_backbone(c.backbone);
     student_ = DistillationNetwork(c, backbone_);
-    if (!c.init_adapter.empty()) load_adapter_weights(student_->video_adapter(), c.init_adapter, "pretrain.init_adapter");
+    if (!c.init_adapter.empty()) {
+      load_adapter_weights(student_->video_adapter(), c.init_adapter, "pretrain.init_adapter");
+    }
     teacher_ = DistillationNetwork(c, backbone_);
     copy_module_state(*student_, *teacher_);
     for (auto& p : teacher_->parameters()) p.set_requires_grad(false);

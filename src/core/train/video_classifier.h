@@ -76,8 +76,8 @@ struct BuiltClassifier {
 // classifier for `class_names` and, for the text head, the class embeddings
 // (prompts from finetune.head.text through CLIP's text encoder). `adapter_file`
 // ("" for none) is an adapter.pt of dap-pretrain (a backbone stored there, the
-// train-encoder ablation, replaces the loaded one) or a model.pt of dap-finetune. Initialisation follows the
-// seed. Errors name the file or the config key.
+// train-encoder ablation, replaces the loaded one) or a model.pt of dap-finetune.
+// Initialisation follows the seed. Errors name the file or the config key.
 BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
                                        const std::vector<std::string>& class_names, const std::string& adapter_file,
                                        int64_t seed);
