@@ -16,7 +16,7 @@
 #include <functional>
 #include <string>
 
-#include "core/blas_threads.h"
+#include "core/base/blas_threads.h"
 #include "core/models/clip_visual.h"
 #include "core/models/r2plus1d.h"
 

@@ -1,7 +1,7 @@
 // dap-evaluate: predictions, metrics, result tables and Grad-CAM pictures
-// (evaluate.task). The stage lives in dap_train (core/train/evaluate_job.h).
-#include "core/stage_main.h"
-#include "core/train/evaluate_job.h"
+// (evaluate.task). The stage lives in this folder (evaluate_tasks.h).
+#include "core/run/stage_main.h"
+#include "evaluate/evaluate_tasks.h"
 
 int main(int argc, char** argv) {
   return dap::run_stage_main(argc, argv, "evaluate",

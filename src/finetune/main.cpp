@@ -1,7 +1,7 @@
 // dap-finetune: supervised fine-tuning or adaptation on pseudo-labels
-// (METHOD.md 5). The stage lives in dap_train (core/train/finetune_job.h).
-#include "core/stage_main.h"
-#include "core/train/finetune_job.h"
+// (METHOD.md 5). The stage lives in this folder (finetune_run.h).
+#include "core/run/stage_main.h"
+#include "finetune/finetune_run.h"
 
 int main(int argc, char** argv) {
   return dap::run_stage_main(argc, argv, "finetune",

@@ -1,6 +1,6 @@
 // dap-preprocess: videos -> HDF5 shards of sampled original + SCI-enhanced frames.
-#include "core/preprocess/preprocess_job.h"
-#include "core/stage_main.h"
+#include "core/run/stage_main.h"
+#include "preprocess/preprocess_job.h"
 
 int main(int argc, char** argv) {
   return dap::run_stage_main(argc, argv, "preprocess",

@@ -1,7 +1,7 @@
 // dap-pretrain: domain-adaptive pretraining (METHOD.md 2-4). The stage lives
-// in dap_train (core/train/pretrain_job.h); this file only starts it.
-#include "core/stage_main.h"
-#include "core/train/pretrain_job.h"
+// in this folder (pretrain_run.h); this file only starts it.
+#include "core/run/stage_main.h"
+#include "pretrain/pretrain_run.h"
 
 int main(int argc, char** argv) {
   return dap::run_stage_main(argc, argv, "pretrain",

@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/sha256.h"
 #include "core/models/clip_weights.h"

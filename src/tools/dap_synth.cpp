@@ -1,4 +1,4 @@
-// dap-synth: writes the demo's data set of dark-scene actions (issue 6) as real
+// dap-synth: writes the demo's data set of dark-scene actions as real
 // video files through FFmpeg, deterministically from a seed. Bright domains
 // (styles "sunlit", "overcast", "studio": several sources, filmed in daylight of
 // varying strength) and the "dark" domain (the same kinds of scenes, one style
@@ -20,12 +20,12 @@
 #include <random>
 #include <sstream>
 
-#include "core/data/distributed_sampler.h"  // mix_seed, random_unit
+#include "core/base/error.h"
+#include "core/base/random.h"
 #include "core/data/manifest.h"
-#include "core/error.h"
-#include "core/synth/action_scene.h"
-#include "core/synth/low_light.h"
 #include "core/video/video_writer.h"
+#include "tools/synth/action_scene.h"
+#include "tools/synth/low_light.h"
 
 namespace fs = std::filesystem;
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error.h"
 #include "core/dist/mpi_context.h"
 #include "core/dist/sum_allreduce.h"
-#include "core/error.h"
 
 #ifdef DAP_HAVE_NCCL
 #include <cuda_runtime.h>

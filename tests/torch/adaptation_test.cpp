@@ -13,8 +13,8 @@
 #include <iostream>
 #include <memory>
 
+#include "core/base/error.h"
 #include "core/config/config_binding.h"
-#include "core/error.h"
 #include "core/models/adaptation_block.h"
 #include "core/models/dino_head.h"
 #include "core/models/torch_checkpoint.h"

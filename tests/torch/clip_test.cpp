@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/models/clip_text.h"
 #include "core/models/clip_visual.h"
 #include "core/models/clip_weights.h"

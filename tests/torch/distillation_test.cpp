@@ -12,12 +12,13 @@
 
 #include "core/dist/mpi_context.h"
 #include "core/models/torch_checkpoint.h"
-#include "core/train/dino_loss.h"
-#include "core/train/distillation_network.h"
 #include "core/train/gradient_averager.h"
 #include "core/train/schedules.h"
 #include "core/train/train_checkpoint.h"
 #include "core/train/training_setup.h"
+#include "pretrain/dino_loss.h"
+#include "pretrain/distillation_network.h"
+#include "pretrain/pretrain_schedules.h"
 #include "support/test_paths.h"
 
 namespace dap {

@@ -13,8 +13,8 @@
 #include <iostream>
 #include <memory>
 
+#include "core/base/error.h"
 #include "core/config/config_binding.h"
-#include "core/error.h"
 #include "core/models/r2plus1d.h"
 #include "core/models/torch_checkpoint.h"
 #include "support/test_paths.h"

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <random>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/png_image.h"
 #include "core/io/sha256.h"
 #include "core/models/sci_enhancer.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <map>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/models/torch_checkpoint.h"
 #include "support/input_error.h"
 

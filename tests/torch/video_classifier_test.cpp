@@ -5,9 +5,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/base/error.h"
 #include "core/config/experiment_config.h"
-#include "core/error.h"
-#include "core/train/video_classifier.h"
+#include "core/models/adapter_file.h"
+#include "core/models/video_classifier.h"
 #include "support/test_paths.h"
 
 namespace dap {

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <functional>
 
+#include "core/base/error.h"
 #include "core/data/batch_loader.h"
-#include "core/error.h"
 #include "support/synthetic_shards.h"
 #include "support/test_paths.h"
 

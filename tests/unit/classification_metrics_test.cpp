@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/eval/classification_metrics.h"
+#include "core/base/error.h"
+#include "core/results/classification_metrics.h"
 
 namespace dap {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/video/clip_reader.h"
 #include "support/test_paths.h"
 

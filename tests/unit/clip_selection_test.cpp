@@ -4,9 +4,10 @@
 
 #include <fstream>
 
+#include "core/base/error.h"
 #include "core/data/clip_selection.h"
 #include "core/data/distributed_sampler.h"
-#include "core/error.h"
+#include "finetune/pseudo_labels.h"
 #include "support/input_error.h"
 #include "support/synthetic_shards.h"
 #include "support/test_paths.h"

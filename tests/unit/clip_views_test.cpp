@@ -6,8 +6,8 @@
 #include <functional>
 #include <set>
 
+#include "core/base/error.h"
 #include "core/data/clip_views.h"
-#include "core/error.h"
 #include "support/synthetic_shards.h"
 #include "support/test_paths.h"
 

@@ -14,11 +14,11 @@
 
 #include <unistd.h>
 
-#include "core/cli.h"
+#include "core/base/cli.h"
+#include "core/base/error.h"
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
 #include "core/config/experiment_config.h"
-#include "core/error.h"
 
 namespace dap::config {
 namespace {
@@ -219,6 +219,19 @@ TEST_F(ConfigTest, ForbiddenFunctionsAreUnavailable) {
     const std::string path = write(name, "local x = " + scripts[i] + "\nreturn {}");
     expect_contains(config_error([&] { load_config(path, {}); }), {name, "restricted Lua environment"});
   }
+}
+
+TEST_F(ConfigTest, EndlessLoopIsStoppedNamingTheFile) {
+  const std::string path = write("endless.lua", "local n = 0\nwhile true do n = n + 1 end\nreturn {}");
+  expect_contains(config_error([&] { load_config(path, {}); }), {"endless.lua", "did not finish within 5 s"});
+  // An override that loops is refused too (its text is then not a Lua value).
+  const std::string good = write("good.lua", "return {}");
+  EXPECT_THROW(load_config(good, {"run.name=(function() while true do end end)()"}), ConfigError);
+}
+
+TEST_F(ConfigTest, RunawayAllocationIsStoppedNamingTheFile) {
+  const std::string path = write("greedy.lua", "local t = {}\nfor i = 1, 1e6 do t[i] = string.rep('x', 1000000) .. i end\nreturn {}");
+  expect_contains(config_error([&] { load_config(path, {}); }), {"greedy.lua", "not enough memory"});
 }
 
 TEST_F(ConfigTest, SafeLibrariesAndGetenvWork) {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/base/error.h"
 #include "core/data/distributed_sampler.h"
-#include "core/error.h"
 #include "support/input_error.h"
 
 namespace dap {

@@ -3,8 +3,8 @@
 
 #include <fstream>
 
+#include "core/base/error.h"
 #include "core/data/manifest.h"
-#include "core/error.h"
 #include "support/test_paths.h"
 
 namespace dap {
@@ -13,7 +13,7 @@ namespace {
 TEST(Manifest, ReadsTheRealAridSplitLists) {
   const auto train = read_manifest(testing::asset("arid/ARID_v1_ARID_split1_train.txt"), "arid");
   const auto test = read_manifest(testing::asset("arid/ARID_v1_ARID_split1_test.txt"), "arid");
-  EXPECT_EQ(train.size(), 2288u);  // METHOD.md: split 1 has 2288 train / 823 test clips
+  EXPECT_EQ(train.size(), 2288u);  // METHOD.md 7: split 1 has 2288 train / 823 test clips
   EXPECT_EQ(test.size(), 823u);
   EXPECT_EQ(train.front().path, "Drink/Drink_11_1.avi");
   EXPECT_EQ(train.front().label, 0);

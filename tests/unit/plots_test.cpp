@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "core/error.h"
-#include "core/eval/plots.h"
+#include "core/base/error.h"
+#include "core/results/plots.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
 

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/png_image.h"
 #include "support/test_paths.h"
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
-#include "core/eval/predictions_file.h"
+#include "core/base/error.h"
 #include "core/io/hdf5_handle.h"
+#include "core/results/predictions_file.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
 

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/eval/pseudo_labels.h"
+#include "core/base/error.h"
+#include "finetune/pseudo_labels.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
 

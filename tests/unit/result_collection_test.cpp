@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
-#include "core/eval/result_collection.h"
+#include "core/base/error.h"
+#include "evaluate/result_collection.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
 

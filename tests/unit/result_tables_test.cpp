@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/eval/result_tables.h"
+#include "evaluate/result_tables.h"
 #include "support/test_paths.h"
 
 namespace dap {

@@ -4,8 +4,8 @@
 
 #include <thread>
 
+#include "core/base/error.h"
 #include "core/data/shard_dataset.h"
-#include "core/error.h"
 #include "core/io/shard_index.h"
 #include "support/input_error.h"
 #include "support/synthetic_shards.h"

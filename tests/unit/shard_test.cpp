@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/shard_format.h"
 #include "core/io/shard_index.h"

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/synth/action_scene.h"
-#include "core/synth/low_light.h"
+#include "core/base/error.h"
+#include "tools/synth/action_scene.h"
+#include "tools/synth/low_light.h"
 
 namespace dap::synth {
 namespace {

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error.h"
 #include "core/config/config_tree.h"
-#include "core/error.h"
 
 namespace dap::config {
 

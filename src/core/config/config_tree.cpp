@@ -12,8 +12,8 @@
 
 #include <lua.hpp>
 
+#include "core/base/error.h"
 #include "core/config/lua_state.h"
-#include "core/error.h"
 
 namespace dap::config {
 namespace fs = std::filesystem;

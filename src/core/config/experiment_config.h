@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error.h"
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
 #include "core/config/evaluate_config.h"
 #include "core/config/finetune_config.h"
 #include "core/config/pretrain_config.h"
 #include "core/config/threads_config.h"
-#include "core/error.h"
 
 namespace dap::config {
 

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "core/config/clip_config.h"
 #include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
 #include "core/config/pretrain_config.h"
-#include "core/config/threads_config.h"
-#include "core/models/clip_config.h"
+#include "core/config/training_config.h"
 
 namespace dap::config {
 
@@ -82,37 +82,29 @@ struct ClassifierConfig {
   }
 };
 
-struct FinetuneOptimConfig {
-  int64_t global_batch = 32;
-  int epochs = 50;
-  int64_t max_steps = 0;
+struct FinetuneOptimConfig : TrainingOptimConfig {
   double lr_pretrained = 5e-6;
   double lr_new = 5e-5;
   double min_lr_fraction = 0.0;
-  double warmup_epochs = 5;
-  double weight_decay = 0.2;
-  double clip_grad = 0.0;
   double label_smoothing = 0.0;
+
+  FinetuneOptimConfig()
+      : TrainingOptimConfig(/*global_batch=*/32, /*epochs=*/50, /*warmup_epochs=*/5, /*weight_decay=*/0.2,
+                            /*clip_grad=*/0.0) {}
 
   template <class V>
   void visit(V& v) {
-    v.field("global_batch", global_batch, "clips per step over all ranks (must divide by the rank count)",
-            Range{1, 1e7});
-    v.field("epochs", epochs, "passes over the labelled clips; schedules span them", Range{1, 100000});
-    v.field("max_steps", max_steps, "stop after this many steps (0: all epochs)", Range{0, 1e12});
+    visit_common(v);
     v.field("lr_pretrained", lr_pretrained,
             "learning rate of parameters that come from a checkpoint (backbone, pretrained adapter)", Range{0, 10});
     v.field("lr_new", lr_new, "learning rate of new modules (head, fresh adapter)", Range{0, 10});
     v.field("min_lr_fraction", min_lr_fraction, "learning rates end at this fraction of their peak (cosine)",
             Range{0, 1});
-    v.field("warmup_epochs", warmup_epochs, "epochs of linear learning-rate warm-up from 0", Range{0, 100000});
-    v.field("weight_decay", weight_decay, "AdamW weight decay (none on biases and 1-D parameters)", Range{0, 10});
-    v.field("clip_grad", clip_grad, "per-parameter gradient norm limit (0: no clipping)", Range{0, 1e6});
     v.field("label_smoothing", label_smoothing, "label smoothing of the cross-entropy", Range{0, 1});
   }
 };
 
-struct FinetuneConfig {
+struct FinetuneConfig : TrainingRunSettings {
   ClipSetConfig data;
   LabelsConfig labels;
   std::string init_adapter = "pretrain";
@@ -120,13 +112,8 @@ struct FinetuneConfig {
   std::string input = "original";
   ClassifierConfig head;
   FinetuneOptimConfig optim;
-  LoaderConfig loader;
-  CheckpointConfig checkpoint;
   std::string split;
   int64_t seed = 0;
-  std::string device = "auto";
-  int log_every_steps = 1;
-  ThreadsConfig threads;
 
   template <class V>
   void visit(V& v) {
@@ -139,21 +126,12 @@ struct FinetuneConfig {
     v.choice("input", input, {"original", "enhanced"}, "which frames the classifier sees");
     v.section("head", head, "the classification head");
     v.section("optim", optim, "AdamW with two learning-rate groups, warm-up + cosine");
-    v.section("loader", loader, "background batch preparation");
-    v.section("checkpoint", checkpoint, "checkpoints and resuming");
     v.field("split", split,
             "split name (e.g. \"1\" for ARID split 1): replaces \"{split}\" in ids lists and names the run folder");
     v.field("seed", seed, "seed of initialisation, shuffling and frame jitter", Range{0, 9.0e15});
-    v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
-    v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
-    v.section("threads", threads, "CPU threads per rank");
+    visit_run_settings(v);
   }
 
-  // The folder name of one fine-tuning run inside run.root/run.name/finetune:
-  // "split<split>-seed<seed>", or "seed<seed>" without a split.
-  std::string tag() const {
-    return (split.empty() ? "" : "split" + split + "-") + "seed" + std::to_string(seed);
-  }
 };
 
 }  // namespace dap::config

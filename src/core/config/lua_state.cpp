@@ -3,7 +3,10 @@
 
 #include <lua.hpp>
 
-#include "core/error.h"
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/base/error.h"
 
 namespace dap::config {
 namespace {
@@ -92,8 +95,45 @@ bool looks_like_missing_function(const std::string& message) {
 
 }  // namespace
 
-LuaState::LuaState() : state_(luaL_newstate()) {
+void* LuaState::limited_alloc(void* self, void* block, size_t old_size, size_t new_size) {
+  auto* lua = static_cast<LuaState*>(self);
+  if (block == nullptr) old_size = 0;  // Lua passes the object type here
+  if (new_size == 0) {
+    std::free(block);
+    lua->allocated_ -= old_size;
+    return nullptr;
+  }
+  if (new_size > old_size && lua->allocated_ + (new_size - old_size) > kLuaMemoryLimit) return nullptr;
+  void* resized = std::realloc(block, new_size);
+  if (resized != nullptr) lua->allocated_ = lua->allocated_ - old_size + new_size;
+  return resized;
+}
+
+void LuaState::check_time(lua_State* L, lua_Debug* /*debug*/) {
+  const LuaState* lua = *static_cast<LuaState**>(lua_getextraspace(L));
+  if (std::chrono::steady_clock::now() > lua->deadline_) {
+    luaL_error(L, "did not finish within %d s (an endless loop?)", static_cast<int>(kLuaSecondsLimit));
+  }
+}
+
+int LuaState::call_with_limits() {
+  deadline_ = std::chrono::steady_clock::now() +
+              std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(kLuaSecondsLimit));
+  return lua_pcall(state_, 0, 1, 0);
+}
+
+LuaState::LuaState() {
+  // Every block goes through limited_alloc from the start, so allocated_ is exact.
+  state_ = lua_newstate(limited_alloc, this);
   if (state_ == nullptr) throw ConfigError("cannot create a Lua state (out of memory)");
+  *static_cast<LuaState**>(lua_getextraspace(state_)) = this;
+  lua_atpanic(state_, [](lua_State* L) -> int {
+    std::fprintf(stderr, "Lua panic: %s\n", lua_tostring(L, -1));
+    std::abort();
+  });
+  // Checked every 10^5 instructions: a few microseconds, often enough to stop promptly.
+  lua_sethook(state_, check_time, LUA_MASKCOUNT, 100000);
   // Open every library once so their tables exist to copy from; scripts never
   // see these globals, only the restricted table built in push_restricted_env.
   lua_pushcfunction(state_, [](lua_State* L) -> int {
@@ -138,7 +178,7 @@ void LuaState::run_file(const std::string& path) {
     throw ConfigError("cannot read config file " + path + ": " + message);
   }
   sandbox_chunk(path);
-  if (lua_pcall(state_, 0, 1, 0) != LUA_OK) {
+  if (call_with_limits() != LUA_OK) {
     std::string message = pop_error_message(state_);
     if (looks_like_missing_function(message)) message += kRestrictedHint;
     throw ConfigError("error in config file " + path + ": " + message);
@@ -153,7 +193,7 @@ bool LuaState::eval_expression(const std::string& expression, const std::string&
     return false;
   }
   sandbox_chunk(chunk_name);
-  if (lua_pcall(state_, 0, 1, 0) != LUA_OK) {
+  if (call_with_limits() != LUA_OK) {
     lua_pop(state_, 1);  // the runtime error message
     return false;
   }

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/config/adaptation_config.h"
+#include "core/config/clip_config.h"
 #include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
-#include "core/config/threads_config.h"
-#include "core/models/adaptation_config.h"
-#include "core/models/clip_config.h"
-#include "core/models/r2plus1d_config.h"
+#include "core/config/r2plus1d_config.h"
+#include "core/config/training_config.h"
 
 namespace dap::config {
 
@@ -100,63 +100,28 @@ struct DistillationConfig {
   }
 };
 
-struct OptimConfig {
-  int64_t global_batch = 128;
-  int epochs = 30;
-  int64_t max_steps = 0;
+struct OptimConfig : TrainingOptimConfig {
   double lr = 5e-5;
   double min_lr = 1e-6;
-  double warmup_epochs = 1;
-  double weight_decay = 0.04;
   double weight_decay_end = 0.04;
-  double clip_grad = 3.0;
   int freeze_last_layer_epochs = 1;
+
+  OptimConfig() : TrainingOptimConfig(/*global_batch=*/128, /*epochs=*/30, /*warmup_epochs=*/1,
+                                      /*weight_decay=*/0.04, /*clip_grad=*/3.0) {}
 
   template <class V>
   void visit(V& v) {
-    v.field("global_batch", global_batch, "clips per step over all ranks (must divide by the rank count)",
-            Range{1, 1e7});
-    v.field("epochs", epochs, "passes over the data; schedules span them", Range{1, 100000});
-    v.field("max_steps", max_steps, "stop after this many steps (0: all epochs); schedules still span all epochs",
-            Range{0, 1e12});
+    visit_common(v);
     v.field("lr", lr, "AdamW learning rate after warm-up", Range{0, 10});
     v.field("min_lr", min_lr, "learning rate at the end of the cosine decay", Range{0, 10});
-    v.field("warmup_epochs", warmup_epochs, "epochs of linear learning-rate warm-up from 0", Range{0, 100000});
-    v.field("weight_decay", weight_decay, "AdamW weight decay at the start (none on biases and 1-D parameters)",
+    v.field("weight_decay_end", weight_decay_end, "weight decay at the end (cosine schedule from weight_decay)",
             Range{0, 10});
-    v.field("weight_decay_end", weight_decay_end, "weight decay at the end (cosine schedule)", Range{0, 10});
-    v.field("clip_grad", clip_grad, "per-parameter gradient norm limit (0: no clipping)", Range{0, 1e6});
     v.field("freeze_last_layer_epochs", freeze_last_layer_epochs,
             "epochs during which the head's last layer gets no update", Range{0, 100000});
   }
 };
 
-struct LoaderConfig {
-  int workers = 2;
-  int prefetch = 2;
-
-  template <class V>
-  void visit(V& v) {
-    v.field("workers", workers, "background threads building views, per rank", Range{1, 256});
-    v.field("prefetch", prefetch, "batches prepared ahead of the training step", Range{1, 256});
-  }
-};
-
-struct CheckpointConfig {
-  int64_t every_steps = 50;
-  int keep = 2;
-  bool resume = true;
-
-  template <class V>
-  void visit(V& v) {
-    v.field("every_steps", every_steps, "steps between checkpoints (one is always written at the end)",
-            Range{1, 1e12});
-    v.field("keep", keep, "most recent checkpoints kept", Range{1, 1000});
-    v.field("resume", resume, "continue from the newest checkpoint of this run when there is one");
-  }
-};
-
-struct PretrainConfig {
+struct PretrainConfig : TrainingRunSettings {
   ClipSetConfig data;  // several folders = several domains
   BackboneConfig backbone;
   AdaptationConfig adapter;
@@ -165,12 +130,7 @@ struct PretrainConfig {
   ViewsConfig views;
   DistillationConfig distillation;
   OptimConfig optim;
-  LoaderConfig loader;
-  CheckpointConfig checkpoint;
   int64_t seed = 0;
-  std::string device = "auto";
-  int log_every_steps = 1;
-  ThreadsConfig threads;
 
   template <class V>
   void visit(V& v) {
@@ -183,12 +143,8 @@ struct PretrainConfig {
     v.section("views", views, "the four views o, e, m, l (METHOD.md 2)");
     v.section("distillation", distillation, "teacher, temperatures and centring (METHOD.md 4)");
     v.section("optim", optim, "AdamW, schedules and clipping");
-    v.section("loader", loader, "background batch preparation");
-    v.section("checkpoint", checkpoint, "checkpoints and resuming");
     v.field("seed", seed, "seed of initialisation, shuffling and views", Range{0, 9.0e15});
-    v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
-    v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
-    v.section("threads", threads, "CPU threads per rank");
+    visit_run_settings(v);
   }
 };
 

@@ -1,5 +1,5 @@
 // CPU threads of one rank: libtorch's intra-op pool and OpenBLAS's own pool.
-// Both matter (DESIGN.md "Build and dependencies"), so each stage sets both.
+// Both pools matter for speed (docs/ARCHITECTURE.md "Threads"), so each stage sets both.
 #pragma once
 
 #include "core/config/config_binding.h"

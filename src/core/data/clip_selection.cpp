@@ -4,9 +4,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/base/error.h"
 #include "core/data/manifest.h"
 #include "core/data/preprocessed_folder.h"
-#include "core/error.h"
 
 namespace dap {
 
@@ -24,15 +24,11 @@ std::vector<std::string> clip_set_folders(const config::ClipSetConfig& set, cons
   return {preprocess_output_folder(preprocess, preprocess_settings_sha256(preprocess))};
 }
 
-namespace {
-
 std::string joined_folders(const ShardDataset& data) {
   std::string out;
   for (const auto& folder : data.folders()) out += (out.empty() ? "" : ", ") + folder;
   return out;
 }
-
-}  // namespace
 
 ClipSelection select_clips(const ShardDataset& data, const config::ClipSetConfig& set, const std::string& split) {
   ClipSelection selection;
@@ -53,31 +49,11 @@ ClipSelection select_clips(const ShardDataset& data, const config::ClipSetConfig
   }
   selection.listed_not_found = static_cast<int64_t>(wanted.size() - found.size());
   if (selection.clips.empty()) {
-    throw InputError("none of the " + std::to_string(wanted.size()) + " videos listed in '" + list +
+    throw BadInputError("none of the " + std::to_string(wanted.size()) + " videos listed in '" + list +
                      "' is in the shards of " + joined_folders(data) +
                      " (ids are matched exactly; were the shards made from the same list format?)");
   }
   return selection;
-}
-
-void apply_pseudo_labels(const ShardDataset& data, const std::vector<PseudoLabel>& labels, const std::string& source,
-                         ClipSelection& selection) {
-  std::unordered_map<std::string, int32_t> label_of;
-  for (const auto& label : labels) label_of[label.video_id] = label.label;
-  std::vector<int64_t> kept;
-  std::fill(selection.labels.begin(), selection.labels.end(), -1);
-  for (int64_t clip : selection.clips) {
-    const auto found = label_of.find(data.record(clip).id);
-    if (found == label_of.end()) continue;
-    kept.push_back(clip);
-    selection.labels[static_cast<size_t>(clip)] = found->second;
-  }
-  selection.listed_not_found = static_cast<int64_t>(labels.size()) - static_cast<int64_t>(kept.size());
-  if (kept.empty()) {
-    throw InputError("no pseudo-label from " + source + " belongs to a clip of " + joined_folders(data) +
-                     " (pseudo-labels selected: " + std::to_string(labels.size()) + ")");
-  }
-  selection.clips = std::move(kept);
 }
 
 void keep_labelled(ClipSelection& selection) {

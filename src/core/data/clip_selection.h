@@ -1,6 +1,6 @@
-// The clips a fine-tuning or evaluation stage uses (config ClipSetConfig):
-// shard folders, narrowed to the videos of an ids list (a split), and the
-// labels to train on (the shards' own, or pseudo-labels joined by video id).
+// The clips a stage uses (config ClipSetConfig): shard folders, narrowed to
+// the videos of an ids list (a split), and their labels (the shards' own;
+// dap-finetune may replace them with pseudo-labels).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,6 @@
 
 #include "core/config/experiment_config.h"
 #include "core/data/shard_dataset.h"
-#include "core/eval/pseudo_labels.h"
 
 namespace dap {
 
@@ -30,10 +29,8 @@ struct ClipSelection {
 // clip is an InputError naming the list and the shard folders.
 ClipSelection select_clips(const ShardDataset& data, const config::ClipSetConfig& set, const std::string& split);
 
-// Narrows `selection` to the pseudo-labelled clips and takes their labels.
-// None left: InputError naming `source`.
-void apply_pseudo_labels(const ShardDataset& data, const std::vector<PseudoLabel>& labels, const std::string& source,
-                         ClipSelection& selection);
+// The data set's shard folders, comma-separated (for messages).
+std::string joined_folders(const ShardDataset& data);
 
 // Only the labelled clips (label >= 0) of `selection`.
 void keep_labelled(ClipSelection& selection);

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "core/base/error.h"
 #include "core/data/distributed_sampler.h"
-#include "core/error.h"
 
 namespace dap {
 

@@ -1,32 +1,15 @@
-// Which clips each rank trains on at each step, plus the portable random draws
-// (seed mixing, bounded integers, unit reals, Fisher-Yates) the data path uses.
-// Everything is a pure function of its seeds, so a resumed run needs only the
-// global step, and 1 rank and N ranks with the same global batch see the same
-// clips. No std:: distribution is used: their outputs differ between standard
-// libraries, std::mt19937_64 itself does not.
+// Which clips each rank trains on at each step. Everything is a pure function
+// of the seed (core/base/random.h), so a resumed run needs only the global
+// step, and 1 rank and N ranks with the same global batch see the same clips.
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <random>
-#include <utility>
 #include <vector>
 
+#include "core/base/random.h"
+
 namespace dap {
-
-// The splitmix64 finaliser: a well-mixed 64-bit function of x.
-uint64_t splitmix64(uint64_t x);
-// A 64-bit seed for one random decision, mixed from several integers (splitmix64 chain).
-uint64_t mix_seed(std::initializer_list<uint64_t> parts);
-// Uniform integer in [0, n), n > 0, without modulo bias (rejection).
-uint64_t random_below(std::mt19937_64& rng, uint64_t n);
-// Uniform double in [0, 1) from the top 53 bits of one draw.
-double random_unit(std::mt19937_64& rng);
-
-template <typename T>
-void fisher_yates_shuffle(std::vector<T>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[random_below(rng, i)]);
-}
 
 // Each epoch is a permutation of 0..size-1 seeded by (seed, epoch). Step s of
 // an epoch uses positions [s*G, (s+1)*G) (G = global batch); rank r takes the

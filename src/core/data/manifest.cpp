@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/csv.h"
 
 namespace dap {
@@ -27,26 +27,26 @@ int parse_label(const std::string& text, const std::string& context) {
     if (used == trim(text).size() && label >= -1) return label;
   } catch (const std::exception&) {
   }
-  throw InputError(context + "label must be an integer >= -1, got \"" + text + "\"");
+  throw BadInputError(context + "label must be an integer >= -1, got \"" + text + "\"");
 }
 
 std::ifstream open_or_throw(const std::string& file) {
   std::ifstream in(file);
-  if (!in) throw InputError("cannot open manifest '" + file + "'");
+  if (!in) throw BadInputError("cannot open manifest '" + file + "'");
   return in;
 }
 
 std::vector<ManifestEntry> read_csv(const std::string& file, bool ug2) {
   auto in = open_or_throw(file);
   std::string line;
-  if (!std::getline(in, line)) throw InputError(file + ": empty manifest (a header line is required)");
+  if (!std::getline(in, line)) throw BadInputError(file + ": empty manifest (a header line is required)");
   std::map<std::string, size_t> column;
   const auto header = split_csv_line(line);
   for (size_t i = 0; i < header.size(); ++i) column[trim(header[i])] = i;
   const std::string path_key = ug2 ? "Video" : "path";
   const std::string label_key = ug2 ? "ClassID" : "label";
   if (!column.count(path_key) || (!ug2 && !column.count(label_key))) {
-    throw InputError(file + ":1: header must name the columns " + path_key + (ug2 ? "" : ",label") + ", got \"" +
+    throw BadInputError(file + ":1: header must name the columns " + path_key + (ug2 ? "" : ",label") + ", got \"" +
                      trim(line) + "\"");
   }
   std::vector<ManifestEntry> entries;
@@ -59,7 +59,7 @@ std::vector<ManifestEntry> read_csv(const std::string& file, bool ug2) {
     };
     ManifestEntry entry;
     entry.path = get(path_key);
-    if (entry.path.empty()) throw InputError(where(file, number) + "empty path");
+    if (entry.path.empty()) throw BadInputError(where(file, number) + "empty path");
     const std::string label = get(label_key);
     entry.label = label.empty() ? -1 : parse_label(label, where(file, number));
     entry.domain = get("domain");
@@ -80,7 +80,7 @@ std::vector<ManifestEntry> read_list(const std::string& file) {
     std::istringstream fields(line);
     std::string index, label, path;
     if (!(fields >> index >> label >> path)) {
-      throw InputError(where(file, number) + "expected `idx<TAB>label<TAB>path`, got \"" + trim(line) + "\"");
+      throw BadInputError(where(file, number) + "expected `idx<TAB>label<TAB>path`, got \"" + trim(line) + "\"");
     }
     ManifestEntry entry;
     entry.path = path;
@@ -101,13 +101,13 @@ std::vector<ManifestEntry> read_manifest(const std::string& file, const std::str
   } else if (format == "arid" || format == "dailyda") {
     entries = read_list(file);
   } else {
-    throw InputError("unknown manifest format '" + format + "' (csv, arid, dailyda, ug2)");
+    throw BadInputError("unknown manifest format '" + format + "' (csv, arid, dailyda, ug2)");
   }
   std::set<std::string> seen;
   for (auto& entry : entries) {
     if (entry.id.empty()) entry.id = std::filesystem::path(entry.path).replace_extension().generic_string();
     if (!seen.insert(entry.id).second) {
-      throw InputError(file + ": video id '" + entry.id + "' appears more than once");
+      throw BadInputError(file + ": video id '" + entry.id + "' appears more than once");
     }
   }
   return entries;
@@ -115,7 +115,7 @@ std::vector<ManifestEntry> read_manifest(const std::string& file, const std::str
 
 std::vector<std::string> read_class_map(const std::string& file) {
   std::ifstream in(file);
-  if (!in) throw InputError("cannot open class map '" + file + "'");
+  if (!in) throw BadInputError("cannot open class map '" + file + "'");
   std::map<int, std::string> by_index;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -124,14 +124,14 @@ std::vector<std::string> read_class_map(const std::string& file) {
     int index = -1;
     std::string name;
     if (!(fields >> index) || !std::getline(fields, name) || trim(name).empty() || index < 0) {
-      throw InputError(where(file, number) + "expected `index name`, got \"" + trim(line) + "\"");
+      throw BadInputError(where(file, number) + "expected `index name`, got \"" + trim(line) + "\"");
     }
     by_index[index] = trim(name);
   }
   std::vector<std::string> names;
   for (const auto& [index, name] : by_index) {
     if (index != static_cast<int>(names.size())) {
-      throw InputError(file + ": class indices must be 0..N-1 without gaps (missing " +
+      throw BadInputError(file + ": class indices must be 0..N-1 without gaps (missing " +
                        std::to_string(names.size()) + ")");
     }
     names.push_back(name);

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/shard_index.h"
 #include "core/io/shard_reader.h"

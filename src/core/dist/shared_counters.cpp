@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "core/base/error.h"
 #include "core/dist/mpi_context.h"
-#include "core/error.h"
 
 namespace dap {
 

@@ -1,6 +1,6 @@
 #include "core/io/hdf5_handle.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap::h5 {
 namespace {

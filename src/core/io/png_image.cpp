@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
 #include "core/io/shard_reader.h"
@@ -109,17 +109,17 @@ void write_shard_index(const std::string& folder, const ShardIndex& index) {
 ShardIndex read_shard_index(const std::string& folder) {
   const fs::path path = fs::path(folder) / shard::kIndexFileName;
   std::ifstream in(path);
-  if (!in) throw InputError("no shard index at '" + path.string() + "' (run dap-preprocess first)");
+  if (!in) throw BadInputError("no shard index at '" + path.string() + "' (run dap-preprocess first)");
   json document;
   try {
     in >> document;
   } catch (const json::exception& e) {
-    throw InputError("'" + path.string() + "' is not valid JSON: " + e.what());
+    throw BadInputError("'" + path.string() + "' is not valid JSON: " + e.what());
   }
   const std::string format = document.value("format", "(none)");
   const int64_t version = document.value("format_version", int64_t{-1});
   if (format != shard::kIndexFormat || version != shard::kIndexFormatVersion) {
-    throw InputError("'" + path.string() + "' has format \"" + format + "\" version " + std::to_string(version) +
+    throw BadInputError("'" + path.string() + "' has format \"" + format + "\" version " + std::to_string(version) +
                      "; this reader knows only \"" + shard::kIndexFormat + "\" version " +
                      std::to_string(shard::kIndexFormatVersion));
   }

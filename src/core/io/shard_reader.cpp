@@ -1,6 +1,6 @@
 #include "core/io/shard_reader.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/shard_format.h"
 
 namespace dap {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
 #include "dap/version.h"

@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap {
 namespace {
@@ -190,16 +190,6 @@ torch::Tensor VideoAdapterImpl::forward(const std::vector<torch::Tensor>& layer_
   if (!pab.is_empty()) return pab->forward(layer_features);
   if (layer_features.empty()) throw Error("VideoAdapter: no backbone features");
   return lock_encoder->forward(layer_features.back());
-}
-
-void load_module_state(torch::nn::Module& module, const StateDict& state, const std::string& file) {
-  std::vector<ExpectedTensor> expected;
-  for (const auto& item : module.named_parameters()) expected.push_back({item.key(), item.value().sizes().vec()});
-  for (const auto& item : module.named_buffers()) expected.push_back({item.key(), item.value().sizes().vec()});
-  check_state_dict(state, expected, file, /*allow_unexpected=*/false);
-  torch::NoGradGuard no_grad;
-  for (auto& item : module.named_parameters()) item.value().copy_(state.at(item.key()));
-  for (auto& item : module.named_buffers()) item.value().copy_(state.at(item.key()));
 }
 
 }  // namespace dap

@@ -42,7 +42,7 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
-#include "core/models/adaptation_config.h"
+#include "core/config/adaptation_config.h"
 #include "core/models/torch_checkpoint.h"
 
 namespace dap {
@@ -156,10 +156,5 @@ class VideoAdapterImpl : public torch::nn::Module {
   LockEncoder lock_encoder{nullptr};
 };
 TORCH_MODULE(VideoAdapter);
-
-// Copies `state` into every parameter and buffer of `module` after checking
-// names and shapes; throws one InputError naming `file` and every missing,
-// mis-shaped or unknown key. (Shared by the adapter modules and the DINO head.)
-void load_module_state(torch::nn::Module& module, const StateDict& state, const std::string& file);
 
 }  // namespace dap

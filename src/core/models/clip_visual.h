@@ -9,8 +9,8 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
+#include "core/config/clip_config.h"
 #include "core/models/clip_blocks.h"
-#include "core/models/clip_config.h"
 
 namespace dap {
 

@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "core/models/clip_config.h"
+#include "core/config/clip_config.h"
 #include "core/models/clip_text.h"
 #include "core/models/clip_visual.h"
 #include "core/models/torch_checkpoint.h"

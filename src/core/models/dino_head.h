@@ -17,7 +17,7 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
-#include "core/models/adaptation_config.h"
+#include "core/config/adaptation_config.h"
 
 namespace dap {
 

@@ -21,7 +21,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
-#include "core/models/r2plus1d_config.h"
+#include "core/config/r2plus1d_config.h"
 #include "core/models/torch_checkpoint.h"
 
 namespace dap {

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/io/sha256.h"
 #include "core/models/sci_net.h"
 
@@ -53,11 +53,6 @@ class SciEnhancer final : public FrameEnhancer {
 std::unique_ptr<FrameEnhancer> make_sci_enhancer(const std::string& weights_path, int batch_size) {
   if (batch_size < 1) throw Error("SCI enhancer: batch_size must be >= 1, got " + std::to_string(batch_size));
   return std::make_unique<SciEnhancer>(weights_path, batch_size);
-}
-
-void set_torch_threads(int intra_op) {
-  if (intra_op < 1) throw Error("torch intra-op threads must be >= 1, got " + std::to_string(intra_op));
-  torch::set_num_threads(intra_op);
 }
 
 }  // namespace dap

@@ -23,7 +23,4 @@ class FrameEnhancer {
 // on CPU. Output is uint8(r * 255) truncated, as the authors save it.
 std::unique_ptr<FrameEnhancer> make_sci_enhancer(const std::string& weights_path, int batch_size);
 
-// Sets libtorch intra-op threads (torch::set_num_threads) without callers including torch.
-void set_torch_threads(int intra_op);
-
 }  // namespace dap

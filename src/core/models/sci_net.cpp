@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap {
 namespace {

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 // Storage records are raw little-endian bytes, wrapped without conversion.
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -530,6 +530,16 @@ StateDict select_prefix(const StateDict& state, const std::string& prefix) {
        ++it)
     selected.emplace(it->first.substr(prefix.size()), it->second);
   return selected;
+}
+
+void load_module_state(torch::nn::Module& module, const StateDict& state, const std::string& file) {
+  std::vector<ExpectedTensor> expected;
+  for (const auto& item : module.named_parameters()) expected.push_back({item.key(), item.value().sizes().vec()});
+  for (const auto& item : module.named_buffers()) expected.push_back({item.key(), item.value().sizes().vec()});
+  check_state_dict(state, expected, file, /*allow_unexpected=*/false);
+  torch::NoGradGuard no_grad;
+  for (auto& item : module.named_parameters()) item.value().copy_(state.at(item.key()));
+  for (auto& item : module.named_buffers()) item.value().copy_(state.at(item.key()));
 }
 
 }  // namespace dap

@@ -2,8 +2,7 @@
 // and checking them against the names and shapes a model expects.
 //
 // Debian's libtorch 1.13 cannot read the official SCI weights with its stock
-// readers (torch::pickle_load fails on tensors saved on CUDA, see DESIGN.md
-// "Known traps"), so the pickle in data.pkl is interpreted here by a small
+// readers (torch::pickle_load fails on tensors saved on CUDA), so the pickle in data.pkl is interpreted here by a small
 // unpickler that knows exactly the subset torch.save emits for state dicts.
 #pragma once
 
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 namespace dap {
@@ -44,5 +44,10 @@ void check_state_dict(const StateDict& state, const std::vector<ExpectedTensor>&
 // The entries whose name starts with `prefix`, with the prefix removed
 // ("enhance.conv.0.weight" -> "conv.0.weight" for prefix "enhance.").
 StateDict select_prefix(const StateDict& state, const std::string& prefix);
+
+// Copies `state` into every parameter and buffer of `module` after checking
+// names and shapes; throws one InputError naming `file` and every missing,
+// mis-shaped or unknown key.
+void load_module_state(torch::nn::Module& module, const StateDict& state, const std::string& file);
 
 }  // namespace dap

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "core/base/error.h"
 #include "core/dist/sum_allreduce.h"
-#include "core/error.h"
 
 namespace dap {
 

@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
+#include "core/base/error.h"
+#include "core/base/log.h"
 #include "core/dist/mpi_context.h"
 #include "core/dist/sum_allreduce.h"
-#include "core/error.h"
-#include "core/log.h"
 
 namespace dap {
 namespace {

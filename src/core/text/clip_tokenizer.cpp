@@ -27,7 +27,7 @@
 #include <memory>
 #include <string_view>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/text/html_unescape.h"
 #include "core/text/utf8.h"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap {
 namespace {

@@ -6,14 +6,12 @@
 
 #include <torch/torch.h>
 
-#include "core/blas_threads.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
+#include "core/base/stop_signal.h"
 #include "core/dist/mpi_context.h"
-#include "core/error.h"
-#include "core/eval/plots.h"
 #include "core/io/png_image.h"
-#include "core/log.h"
-#include "core/models/sci_enhancer.h"  // set_torch_threads
-#include "core/stop_signal.h"
+#include "core/results/plots.h"
 #include "core/train/train_checkpoint.h"
 #include "core/train/training_setup.h"
 
@@ -22,28 +20,16 @@ namespace fs = std::filesystem;
 namespace dap {
 
 CheckpointedRun::CheckpointedRun(const StageContext& stage, std::string folder,
-                                 const config::CheckpointConfig& checkpoint, std::string identity,
+                                 const config::TrainingRunSettings& settings, std::string identity,
                                  std::string config_key)
     : stage_(stage),
       folder_(std::move(folder)),
-      every_steps_(checkpoint.every_steps),
-      keep_(checkpoint.keep),
-      resume_(checkpoint.resume),
+      every_steps_(settings.checkpoint.every_steps),
+      log_every_steps_(settings.log_every_steps),
+      keep_(settings.checkpoint.keep),
+      resume_(settings.checkpoint.resume),
       identity_(std::move(identity)),
       config_key_(std::move(config_key)) {}
-
-int run_training_stage(const StageContext& stage, const config::ThreadsConfig& threads,
-                       const std::function<int()>& train) {
-  set_torch_threads(threads.intra_op);
-  set_openblas_threads(threads.openblas);
-  torch::globalContext().setDeterministicCuDNN(true);
-  try {
-    return train();
-  } catch (const NonFiniteLossError& e) {
-    if (stage.mpi.is_root()) spdlog::error("{}", e.what());
-    return kExitNonFiniteLoss;
-  }
-}
 
 std::string CheckpointedRun::checkpoint_folder() const { return (fs::path(folder_) / "checkpoints").string(); }
 

@@ -1,8 +1,9 @@
-// The bookkeeping every training stage shares (dap-pretrain, dap-finetune):
-// its run folder with config.lua and metrics.jsonl, resuming from the newest
+// The bookkeeping of a training run (dap-pretrain, dap-finetune): its run
+// folder with config.lua and metrics.jsonl, resuming from the newest
 // checkpoint or starting over, atomic checkpoints written by rank 0, the
-// all-ranks decisions (stop signal, non-finite loss) and the training curve.
-// The stage keeps its own model, loop and what goes into a checkpoint.
+// all-ranks decisions (stop signal, non-finite loss), the training curves and
+// the exported result. The loop over steps is training_loop.h's; the stage
+// keeps its own model and what goes into a checkpoint.
 #pragma once
 
 #include <cstdint>
@@ -15,38 +16,18 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include "core/config/pretrain_config.h"
-#include "core/metrics_log.h"
-#include "core/stage_main.h"
+#include "core/config/training_config.h"
+#include "core/io/metrics_log.h"
+#include "core/run/stage_main.h"
 
 namespace dap {
 
-// Sets this rank's threads (libtorch intra-op, OpenBLAS) and deterministic
-// cuDNN, runs `train` and turns a NonFiniteLossError into kExitNonFiniteLoss
-// (stop_signal.h; rank 0 logs it).
-int run_training_stage(const StageContext& stage, const config::ThreadsConfig& threads,
-                       const std::function<int()>& train);
-
-// A training section (pretrain or finetune) without what a resumed run may
-// change: how long to run, logging, resources and where the shards lie. Its
-// Lua text is the identity a checkpoint must share to be resumed.
-template <class Section>
-Section without_run_settings(Section c) {
-  c.optim.max_steps = 0;
-  c.loader = {};
-  c.checkpoint = {};
-  c.log_every_steps = 1;
-  c.threads = {};
-  c.device = "auto";
-  c.data.shards = {};
-  return c;
-}
-
 class CheckpointedRun {
  public:
-  // identity: the settings a checkpoint must share to be resumed; config_key:
-  // the section whose checkpoint.resume governs this run ("pretrain", "finetune").
-  CheckpointedRun(const StageContext& stage, std::string folder, const config::CheckpointConfig& checkpoint,
+  // settings: the section's checkpoint and logging cadence; identity: the
+  // settings a checkpoint must share to be resumed; config_key: the section
+  // whose checkpoint.resume governs this run ("pretrain", "finetune").
+  CheckpointedRun(const StageContext& stage, std::string folder, const config::TrainingRunSettings& settings,
                   std::string identity, std::string config_key);
 
   // Resumes from the newest checkpoint (passing it to `restore`, which reads the
@@ -73,17 +54,21 @@ class CheckpointedRun {
   std::string export_file(const std::string& name,
                           const std::function<void(torch::serialize::OutputArchive&)>& fill) const;
 
+  bool is_root() const { return stage_.mpi.is_root(); }
+  int64_t log_every_steps() const { return log_every_steps_; }
   const std::string& folder() const { return folder_; }
   const std::string& last_checkpoint() const { return last_checkpoint_; }
   std::string checkpoint_folder() const;
 
-  int64_t step = 0;      // finished steps
-  int64_t end_step = 0;  // where this invocation stops
+  int64_t step = 0;         // finished steps
+  int64_t end_step = 0;     // where this invocation stops (optim.max_steps)
+  int64_t total_steps = 0;  // the whole schedule; the result is exported when step reaches it
 
  private:
   const StageContext& stage_;
   std::string folder_;
   int64_t every_steps_;
+  int64_t log_every_steps_;
   int keep_;
   bool resume_;
   std::string identity_;

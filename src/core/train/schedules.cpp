@@ -23,18 +23,4 @@ std::vector<double> cosine_schedule(double base, double final, int64_t epochs, i
   return values;
 }
 
-std::vector<double> teacher_temperature_schedule(double warmup, double final, int64_t warmup_epochs,
-                                                 int64_t epochs) {
-  std::vector<double> values;
-  for (int64_t e = 0; e < epochs; ++e) {
-    if (e < warmup_epochs) {
-      const double t = warmup_epochs == 1 ? 0.0 : static_cast<double>(e) / static_cast<double>(warmup_epochs - 1);
-      values.push_back(warmup + (final - warmup) * t);
-    } else {
-      values.push_back(final);
-    }
-  }
-  return values;
-}
-
 }  // namespace dap

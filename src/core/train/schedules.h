@@ -1,6 +1,6 @@
-// Per-step schedules of self-distillation, precomputed for every global step
-// as DINO's cosine_scheduler does (facebookresearch/dino utils.py), so a
-// resumed run reads the same values at the same step.
+// Warm-up + cosine schedules, precomputed for every global step as DINO's
+// cosine_scheduler does (facebookresearch/dino utils.py), so a resumed run
+// reads the same values at the same step.
 #pragma once
 
 #include <cstdint>
@@ -14,19 +14,5 @@ namespace dap {
 // epochs * steps_per_epoch values.
 std::vector<double> cosine_schedule(double base, double final, int64_t epochs, int64_t steps_per_epoch,
                                     int64_t warmup_steps, double warmup_start = 0.0);
-
-// DINO's teacher temperature: linear from `warmup` to `final` over the first
-// `warmup_epochs` epochs, then constant. One value per epoch.
-std::vector<double> teacher_temperature_schedule(double warmup, double final, int64_t warmup_epochs,
-                                                 int64_t epochs);
-
-// Everything that changes with the global step, in one place.
-struct StepSchedules {
-  std::vector<double> lr, weight_decay, momentum;  // per global step
-  std::vector<double> teacher_temp;                // per epoch
-  int64_t steps_per_epoch = 0;
-
-  int64_t total_steps() const { return static_cast<int64_t>(lr.size()); }
-};
 
 }  // namespace dap

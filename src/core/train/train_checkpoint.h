@@ -12,6 +12,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "core/models/archive_entries.h"  // read_int, read_text for the entries
+
 namespace dap {
 
 // Writes `fill`'s archive as <folder>/step_<step>.pt, then removes all but the
@@ -24,11 +26,5 @@ std::optional<std::string> newest_checkpoint(const std::string& folder);
 
 // Removes every checkpoint (and temporary file) in `folder`.
 void remove_checkpoints(const std::string& folder);
-
-// Small typed helpers for the scalar entries of an archive.
-void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value);
-int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key);
-void write_text(torch::serialize::OutputArchive& archive, const std::string& key, const std::string& value);
-std::string read_text(torch::serialize::InputArchive& archive, const std::string& key);
 
 }  // namespace dap

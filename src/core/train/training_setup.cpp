@@ -43,18 +43,6 @@ std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device)
   return make_mpi_sum_allreduce();
 }
 
-StepSchedules make_schedules(const config::PretrainConfig& c, int64_t steps_per_epoch) {
-  StepSchedules s;
-  s.steps_per_epoch = steps_per_epoch;
-  const auto warmup = static_cast<int64_t>(std::llround(c.optim.warmup_epochs * steps_per_epoch));
-  s.lr = cosine_schedule(c.optim.lr, c.optim.min_lr, c.optim.epochs, steps_per_epoch, warmup);
-  s.weight_decay = cosine_schedule(c.optim.weight_decay, c.optim.weight_decay_end, c.optim.epochs, steps_per_epoch, 0);
-  s.momentum = cosine_schedule(c.distillation.momentum_teacher, 1.0, c.optim.epochs, steps_per_epoch, 0);
-  s.teacher_temp = teacher_temperature_schedule(c.distillation.warmup_teacher_temp, c.distillation.teacher_temp,
-                                                c.distillation.warmup_teacher_temp_epochs, c.optim.epochs);
-  return s;
-}
-
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module) {
   std::vector<torch::Tensor> out;
   for (const auto& p : module.parameters()) {

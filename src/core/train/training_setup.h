@@ -12,11 +12,11 @@
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
+#include "core/base/error.h"
 #include "core/config/experiment_config.h"
 #include "core/data/batch_loader.h"
 #include "core/dist/mpi_context.h"
 #include "core/dist/sum_allreduce.h"
-#include "core/error.h"
 #include "core/train/schedules.h"
 
 namespace dap {
@@ -33,11 +33,6 @@ torch::Device training_device(const std::string& choice, const MpiContext& mpi);
 
 // NCCL for a CUDA device, MPI for the CPU.
 std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device);
-
-// lr and weight decay per step (cosine after linear warm-up), the teacher
-// momentum per step (cosine from momentum_teacher to 1) and the teacher
-// temperature per epoch.
-StepSchedules make_schedules(const config::PretrainConfig& config, int64_t steps_per_epoch);
 
 // The parameters that require a gradient, in registration order.
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module);

@@ -8,7 +8,7 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/video/frame_geometry.h"
 #include "core/video/frame_sampler.h"
 #include "core/video/libav_handles.h"

@@ -1,6 +1,6 @@
 #include "core/video/libav_handles.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace dap::av {
 

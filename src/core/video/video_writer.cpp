@@ -5,7 +5,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "core/video/libav_handles.h"
 
 namespace dap {

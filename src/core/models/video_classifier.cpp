@@ -1,0 +1,189 @@
+#include "core/models/video_classifier.h"
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/base/error.h"
+#include "core/models/adapter_file.h"
+#include "core/models/archive_entries.h"
+#include "core/models/clip_text.h"
+#include "core/models/clip_weights.h"
+#include "core/text/clip_tokenizer.h"
+
+namespace dap {
+
+VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config, VideoBackbone backbone,
+                                         int64_t num_classes)
+    : num_classes_(num_classes),
+      adapter_layers_(config.pretrain.adapter.num_layers),
+      logit_scale_(config.finetune.head.text.logit_scale) {
+  const int64_t width = config.pretrain.adapter.width;
+  backbone_ = register_module("backbone", std::move(backbone));
+  adapter_ = register_module("adapter", VideoAdapter(config.pretrain.adapter));
+  if (config.finetune.head.kind == "linear") {
+    linear = register_module("linear", torch::nn::Linear(width, num_classes));
+  } else {
+    const int64_t embed = config.finetune.head.text.encoder.embed_dim;
+    text_ln = register_module("text_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
+    text_proj = register_module("text_proj", torch::nn::Linear(torch::nn::LinearOptions(width, embed).bias(false)));
+    class_embeddings = register_buffer("class_embeddings", torch::zeros({num_classes, embed}));
+  }
+}
+
+torch::Tensor VideoClassifierImpl::scores(const std::vector<torch::Tensor>& layer_features) {
+  const std::vector<torch::Tensor> used(layer_features.end() - adapter_layers_, layer_features.end());
+  const torch::Tensor feature = adapter_->forward(used);
+  if (!linear.is_empty()) return linear->forward(feature);
+  return match_text(text_proj->forward(text_ln->forward(feature)));
+}
+
+torch::Tensor VideoClassifierImpl::match_text(const torch::Tensor& embedding) {
+  const torch::Tensor video = torch::nn::functional::normalize(
+      embedding, torch::nn::functional::NormalizeFuncOptions().dim(-1));
+  return logit_scale_ * torch::matmul(video, class_embeddings.t());
+}
+
+torch::Tensor VideoClassifierImpl::forward(const torch::Tensor& clip) {
+  return scores(backbone_->layer_features(clip));
+}
+
+torch::Tensor VideoClassifierImpl::forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe,
+                                                      int64_t block) {
+  return scores(backbone_->layer_features_with_probe(clip, probe, block));
+}
+
+torch::Tensor VideoClassifierImpl::zero_shot(const torch::Tensor& clip) {
+  if (!has_text_head()) throw Error("CLIP zero-shot scores need finetune.head.kind = \"text\"");
+  const torch::Tensor frames = torch::nn::functional::normalize(
+      backbone_->frame_embeddings(clip), torch::nn::functional::NormalizeFuncOptions().dim(-1));
+  return match_text(frames.mean(1));
+}
+
+void VideoClassifierImpl::set_class_embeddings(const torch::Tensor& embeddings) {
+  torch::NoGradGuard no_grad;
+  class_embeddings.copy_(embeddings);
+}
+
+bool VideoClassifierImpl::init_projection_from_backbone() {
+  if (!has_text_head() || !backbone_->is_clip()) return false;
+  auto [ln_post, proj] = backbone_->clip_projection();
+  if (ln_post->weight.sizes() != text_ln->weight.sizes() || proj.t().sizes() != text_proj->weight.sizes()) {
+    return false;
+  }
+  torch::NoGradGuard no_grad;
+  text_ln->weight.copy_(ln_post->weight);
+  text_ln->bias.copy_(ln_post->bias);
+  text_proj->weight.copy_(proj.t());
+  return true;
+}
+
+std::vector<std::string> class_prompts(const std::string& class_name, const std::vector<std::string>& templates) {
+  std::string name = class_name;
+  for (char& c : name) {
+    if (c == '_') c = ' ';
+  }
+  std::vector<std::string> prompts;
+  for (const auto& pattern : templates) {
+    std::string prompt = pattern;
+    const size_t at = prompt.find("{}");
+    if (at != std::string::npos) prompt.replace(at, 2, name);
+    prompts.push_back(prompt);
+  }
+  return prompts;
+}
+
+namespace {
+
+// The mean over templates of each class's normalised text features, normalised: [C, embed_dim].
+torch::Tensor class_text_embeddings(const config::ExperimentConfig& config, const std::vector<std::string>& names) {
+  const auto& text = config.finetune.head.text;
+  const std::string weights = text.weights.empty() ? config.pretrain.backbone.weights : text.weights;
+  ClipText encoder(text.encoder);
+  if (!weights.empty()) load_clip_text(encoder, load_clip_weights(weights), weights);
+  encoder->eval();
+  const ClipTokenizer tokenizer(text.vocab);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> rows;
+  for (const auto& name : names) {
+    std::vector<int64_t> ids;
+    for (const auto& prompt : class_prompts(name, text.templates)) {
+      for (int32_t id : tokenizer.tokenize(prompt, static_cast<int>(text.encoder.context_length))) ids.push_back(id);
+    }
+    const auto prompts = static_cast<int64_t>(text.templates.size());
+    const torch::Tensor tokens = torch::tensor(ids, torch::kLong).view({prompts, text.encoder.context_length});
+    const torch::Tensor features = torch::nn::functional::normalize(
+        encoder->forward(tokens), torch::nn::functional::NormalizeFuncOptions().dim(-1));
+    rows.push_back(torch::nn::functional::normalize(features.mean(0),
+                                                    torch::nn::functional::NormalizeFuncOptions().dim(0)));
+  }
+  return torch::stack(rows);
+}
+
+void load_adapter_file(VideoClassifier& model, const std::string& file, std::set<std::string>& pretrained) {
+  torch::serialize::InputArchive archive = load_adapter_weights(model->adapter(), file, "finetune.init_adapter");
+  torch::serialize::InputArchive backbone;
+  if (archive.try_read("backbone", backbone)) model->backbone()->load(backbone);
+  for (const auto& item : model->named_parameters()) {
+    if (item.key().rfind("adapter.", 0) == 0) pretrained.insert(item.key());
+  }
+}
+
+}  // namespace
+
+BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
+                                       const std::vector<std::string>& class_names, const std::string& adapter_file,
+                                       int64_t seed) {
+  torch::manual_seed(static_cast<uint64_t>(seed));
+  BuiltClassifier built;
+  built.model = VideoClassifier(config, build_video_backbone(config.pretrain.backbone),
+                                static_cast<int64_t>(class_names.size()));
+  auto& model = built.model;
+  for (const auto& item : model->named_parameters()) {
+    if (item.key().rfind("backbone.", 0) == 0) built.pretrained.insert(item.key());
+  }
+  if (!adapter_file.empty()) load_adapter_file(model, adapter_file, built.pretrained);
+  if (model->has_text_head()) {
+    model->set_class_embeddings(class_text_embeddings(config, class_names));
+    if (model->init_projection_from_backbone() && !config.pretrain.backbone.weights.empty()) {
+      for (const auto& item : model->named_parameters()) {
+        if (item.key().rfind("text_", 0) == 0) built.pretrained.insert(item.key());
+      }
+    }
+  }
+  return built;
+}
+
+void write_trained_classifier(torch::serialize::OutputArchive& archive, VideoClassifier& model,
+                              const std::vector<std::string>& class_names) {
+  torch::serialize::OutputArchive state;
+  model->save(state);
+  archive.write("model", state);
+  write_text(archive, "class_names", nlohmann::json(class_names).dump());
+}
+
+TrainedClassifier read_trained_classifier(const config::ExperimentConfig& config, const std::string& file) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw InputError("model file '" + file + "' does not exist (has dap-finetune finished for this split and seed?)");
+  }
+  TrainedClassifier trained;
+  torch::serialize::InputArchive archive, state;
+  archive.load_from(file);
+  trained.class_names = nlohmann::json::parse(read_text(archive, "class_names")).get<std::vector<std::string>>();
+  config::BackboneConfig random_backbone = config.pretrain.backbone;
+  random_backbone.weights.clear();  // model.pt holds the backbone
+  trained.model = VideoClassifier(config, build_video_backbone(random_backbone),
+                                  static_cast<int64_t>(trained.class_names.size()));
+  archive.read("model", state);
+  try {
+    trained.model->load(state);
+  } catch (const c10::Error& e) {
+    throw InputError("model file '" + file + "' does not fit the config's backbone, adapter and head: " +
+                     e.what_without_backtrace());
+  }
+  trained.model->eval();
+  return trained;
+}
+
+}  // namespace dap

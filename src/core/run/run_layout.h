@@ -1,0 +1,45 @@
+// Where every stage's outputs lie, in one place: each stage asks here for the
+// folders it writes and the files of other stages it reads, so the layout of
+// a run folder (README "Run folders") is defined once.
+//
+//   run.root/run.name/
+//     preprocess/                       config.lua, summary of the shards written
+//     pretrain/                         config.lua, metrics.jsonl, checkpoints/, adapter.pt
+//     finetune/<split S->seed N>/       config.lua, metrics.jsonl, checkpoints/, model.pt
+//     evaluate/<split S->seed N | zeroshot[-split S]>/   predictions.h5, metrics.json, ...
+//     results/                          aggregated tables
+//
+// Preprocessed data sets live apart, under preprocess.output (core/data/preprocessed_folder.h).
+#pragma once
+
+#include <string>
+
+#include "core/config/experiment_config.h"
+
+namespace dap {
+
+// run.root/run.name
+std::string run_folder(const config::ExperimentConfig& config);
+// run.root/run.name/<stage>
+std::string stage_folder(const config::ExperimentConfig& config, const std::string& stage);
+
+// run.root/run.name/pretrain/adapter.pt
+std::string pretrain_adapter_file(const config::ExperimentConfig& config);
+
+// "split<split>-seed<seed>", or "seed<seed>" without a split: one fine-tuning run.
+std::string finetune_tag(const config::ExperimentConfig& config);
+// run.root/run.name/finetune/<finetune_tag>
+std::string finetune_folder(const config::ExperimentConfig& config);
+// run.root/run.name/finetune/<finetune_tag>/model.pt
+std::string finetune_model_file(const config::ExperimentConfig& config);
+// The adapter.pt that finetune.init_adapter names ("" for "none";
+// "pretrain": this run's pretrain_adapter_file).
+std::string finetune_adapter_file(const config::ExperimentConfig& config);
+
+// Where dap-evaluate's predict and gradcam write: evaluate.output, or
+// run.root/run.name/evaluate/<finetune_tag, or zeroshot[-split<split>]>.
+std::string evaluate_folder(const config::ExperimentConfig& config);
+// Where the aggregated tables go: evaluate.aggregate.output, or run.root/run.name/results.
+std::string results_folder(const config::ExperimentConfig& config);
+
+}  // namespace dap

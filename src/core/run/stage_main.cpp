@@ -1,0 +1,48 @@
+#include "core/run/stage_main.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "core/base/cli.h"
+#include "core/base/error.h"
+#include "core/base/exit_codes.h"
+#include "core/base/log.h"
+#include "core/config/config_binding.h"
+#include "core/config/config_tree.h"
+
+namespace dap {
+
+int run_stage_main(int argc, char** argv, const std::string& stage, const std::string& description,
+                   const StageBody& body) {
+  MpiContext mpi(&argc, &argv);
+  init_logging(mpi.rank(), mpi.size());
+  try {
+    const auto options = parse_stage_cli(stage, description, argc, argv);
+    if (!options) return 0;
+    const auto tree = config::load_config(options->config_path, options->overrides);
+    const auto experiment = config::bind_config<config::ExperimentConfig>(tree);
+    const std::string resolved = config::config_to_lua(experiment);
+    if (options->print_config) {
+      if (mpi.is_root()) std::fputs(resolved.c_str(), stdout);
+      return 0;
+    }
+    if (mpi.is_root()) {
+      spdlog::info("dap-{} on {} rank(s), config {}", stage, mpi.size(), options->config_path);
+      spdlog::info("resolved config:\n{}", resolved);
+    }
+    return body(StageContext{tree, experiment, resolved, mpi});
+  } catch (const ConfigError& e) {
+    if (mpi.is_root()) spdlog::error("config error: {}", e.what());
+    return kExitConfigError;
+  } catch (const BadInputError& e) {
+    // Found alike on every rank (or on rank 0 alone, when only it reads): no abort needed.
+    if (mpi.is_root()) spdlog::error("input error: {}", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+    spdlog::default_logger()->flush();
+    abort_job(kExitFailure);
+  }
+}
+
+}  // namespace dap

@@ -1,0 +1,305 @@
+#include "pretrain/pretrain_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "core/base/error.h"
+#include "core/base/log.h"
+#include "core/config/config_binding.h"
+#include "core/data/batch_loader.h"
+#include "core/data/clip_selection.h"
+#include "core/models/adapter_file.h"
+#include "core/run/run_layout.h"
+#include "core/train/gradient_averager.h"
+#include "core/train/training_loop.h"
+#include "core/train/training_setup.h"
+#include "pretrain/dino_loss.h"
+#include "pretrain/distillation_network.h"
+#include "pretrain/pretrain_schedules.h"
+
+namespace fs = std::filesystem;
+
+namespace dap {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kTeacherViews = 3;  // o, e, m
+constexpr int64_t kStudentViews = 4;  // o, e, m, l
+
+// What a checkpoint must agree on to be resumed: everything that shapes the
+// model or the trajectory (config/training_config.h).
+std::string training_identity(const config::PretrainConfig& c) {
+  return config::config_to_lua(without_run_settings(c));
+}
+
+// Settings that must agree with each other and with the backbone, checked
+// before anything is built so that every rank exits with a config error that
+// names the key (instead of a shape error deep inside a forward pass).
+void check_pretrain_shapes(const config::ConfigTree& tree, const config::PretrainConfig& c, int world) {
+  const auto fail = [&](const std::string& key, const std::string& what) {
+    throw ConfigError(config::format_config_error(tree.origin_of("pretrain." + key), "pretrain." + key, what));
+  };
+  const bool vit = c.backbone.kind == "clip_vit";
+  const int64_t layers = c.backbone.feature_layers();
+  const int64_t frames = c.backbone.last_layer_frames(c.views.num_frames);
+  if (c.adapter.num_frames != frames) {
+    fail("adapter.num_frames", "must be " + std::to_string(frames) + ": the backbone's last layer has that many " +
+                                   "time steps for views.num_frames = " + std::to_string(c.views.num_frames));
+  }
+  if (c.adapter.num_layers > layers) {
+    fail("adapter.num_layers", "the backbone has only " + std::to_string(layers) + " layers");
+  }
+  if (c.adapter.input_widths.empty() && (!vit || c.backbone.clip.width != c.adapter.width)) {
+    fail("adapter.input_widths", vit ? "must be set when adapter.width differs from backbone.clip.width"
+                                     : "must list the R(2+1)D stage widths (backbone.r2plus1d.widths)");
+  }
+  if (vit && c.views.size % c.backbone.clip.patch_size != 0) {
+    fail("views.size", "must be a multiple of backbone.clip.patch_size");
+  }
+  if (c.optim.global_batch % world != 0) {
+    fail("optim.global_batch", "must be divisible by the number of ranks (" + std::to_string(world) + ")");
+  }
+  if (!c.init_adapter.empty() && !fs::is_regular_file(c.init_adapter)) {
+    fail("init_adapter", "'" + c.init_adapter + "' does not exist");
+  }
+}
+
+// The step's compute time split into phases (seconds), summed over the steps
+// of one metrics line.
+struct PhaseTimes {
+  double backbone = 0, adapter = 0, allreduce = 0, update = 0;
+};
+
+// Cross-domain self-distillation as a TrainingTask: the student and EMA
+// teacher over a shared frozen backbone, the DINO loss and its schedules.
+class PretrainTask : public TrainingTask {
+ public:
+  PretrainTask(const StageContext& stage, const config::PretrainConfig& c)
+      : stage_(stage),
+        c_(c),
+        device_(training_device(c.device, stage.mpi)),
+        data_(clip_set_folders(c.data, stage.config.preprocess)),
+        clips_(select_clips(data_, c.data, stage.config.finetune.split).clips),
+        sampler_(clips_, c.optim.global_batch, stage.mpi.rank(), stage.mpi.size(),
+                 static_cast<uint64_t>(c.seed)),
+        schedules_(make_schedules(c, sampler_.steps_per_epoch())),
+        reducer_(make_gradient_reducer(device_)),
+        loss_(c.head.out_dim, c.distillation.student_temp, c.distillation.center_momentum, reducer_.get(),
+              stage.mpi.size()),
+        run_(stage, stage_folder(stage.config, "pretrain"), c, training_identity(c), "pretrain") {
+    torch::manual_seed(static_cast<uint64_t>(c.seed));
+    backbone_ = build_video_backbone(c.backbone);
+    student_ = DistillationNetwork(c, backbone_);
+    if (!c.init_adapter.empty()) {
+      load_adapter_weights(student_->video_adapter(), c.init_adapter, "pretrain.init_adapter");
+    }
+    teacher_ = DistillationNetwork(c, backbone_);
+    copy_module_state(*student_, *teacher_);
+    for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
+    if (!c.backbone.train_encoder) {
+      for (auto& p : backbone_->parameters()) p.set_requires_grad(false);
+    }
+    backbone_->to(device_);
+    student_->to(device_);
+    teacher_->to(device_);
+    optimizer_ = make_adamw(*student_, c.optim.lr, c.optim.weight_decay);
+    averager_ = std::make_unique<GradientAverager>(trainable_parameters(*student_), *reducer_, stage.mpi.size());
+    run_.total_steps = schedules_.total_steps();
+    run_.end_step = c.optim.max_steps > 0 ? std::min(c.optim.max_steps, run_.total_steps) : run_.total_steps;
+  }
+
+  int run() { return run_training_loop(run_, *this); }
+
+  void restore(torch::serialize::InputArchive& archive) override;
+  void save(torch::serialize::OutputArchive& archive) override;
+  std::unique_ptr<BatchLoader> start(int64_t first_step, int64_t end_step) override;
+  double train_step(const Batch& batch) override;
+  nlohmann::ordered_json metrics_line(const LogWindow& window) override;
+  std::string progress_text(const nlohmann::ordered_json& line) const override;
+  void export_result() override;
+  std::vector<CurvePlot> curves() const override { return {{"loss.png", {"loss"}, "DINO loss"}}; }
+  std::string activity() const override { return "pretraining"; }
+
+ private:
+  void sync() const {
+    if (device_.is_cuda()) torch::cuda::synchronize();
+  }
+
+  const StageContext& stage_;
+  const config::PretrainConfig& c_;
+  torch::Device device_;
+  ShardDataset data_;
+  std::vector<int64_t> clips_;  // the clips trained on (all, or those of pretrain.data.ids)
+  DistributedSampler sampler_;
+  StepSchedules schedules_;
+  std::unique_ptr<SumAllReduce> reducer_;
+  DinoLoss loss_;
+  CheckpointedRun run_;
+  VideoBackbone backbone_{nullptr};
+  DistillationNetwork student_{nullptr}, teacher_{nullptr};
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<GradientAverager> averager_;
+  PhaseTimes times_;  // since the last metrics line
+};
+
+void PretrainTask::restore(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive student, teacher, optimizer;
+  archive.read("student", student);
+  archive.read("teacher", teacher);
+  archive.read("optimizer", optimizer);
+  student_->load(student);
+  teacher_->load(teacher);
+  optimizer_->load(optimizer);
+  torch::Tensor center;
+  archive.read("center", center);
+  loss_.center() = center.to(device_);
+}
+
+void PretrainTask::save(torch::serialize::OutputArchive& archive) {
+  torch::serialize::OutputArchive student, teacher, optimizer;
+  student_->save(student);
+  teacher_->save(teacher);
+  optimizer_->save(optimizer);
+  archive.write("student", student);
+  archive.write("teacher", teacher);
+  archive.write("optimizer", optimizer);
+  archive.write("center", loss_.center().cpu());
+}
+
+std::unique_ptr<BatchLoader> PretrainTask::start(int64_t first_step, int64_t end_step) {
+  if (stage_.mpi.is_root()) {
+    spdlog::info("pretraining on {} ({} of {} clips in {} folder(s)), {} rank(s) x {} clips, {} steps/epoch, "
+                 "steps {}..{} of {}",
+                 device_.str(), clips_.size(), data_.size(), data_.folders().size(), stage_.mpi.size(),
+                 sampler_.local_batch(), sampler_.steps_per_epoch(), first_step, end_step,
+                 schedules_.total_steps());
+    spdlog::info("gradient all-reduce: {}", reducer_->name());
+    spdlog::info("adaptation block: {}", c_.init_adapter.empty() ? "fresh" : "initialised from " + c_.init_adapter);
+  }
+  return std::make_unique<BatchLoader>(data_, sampler_, view_settings(c_.views), static_cast<uint64_t>(c_.seed),
+                                       first_step, end_step, c_.loader.workers, c_.loader.prefetch);
+}
+
+double PretrainTask::train_step(const Batch& batch) {
+  const int64_t epoch = run_.step / sampler_.steps_per_epoch();
+  set_learning_rate_and_decay(*optimizer_, schedules_.lr[run_.step], schedules_.weight_decay[run_.step]);
+
+  const auto views = batch_views_to_device(batch, device_);
+  // Backbone features: computed once per view and shared by student and teacher
+  // when the backbone is frozen; the "train encoder" ablation runs each network's own.
+  auto t0 = Clock::now();
+  std::vector<torch::Tensor> teacher_in, student_in;
+  {
+    torch::NoGradGuard no_grad;
+    VideoBackbone& teacher_backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
+    teacher_in = teacher_backbone->layer_features(views.global);
+    if (!student_->owns_backbone()) {
+      const auto local = backbone_->layer_features(views.local);
+      for (size_t i = 0; i < teacher_in.size(); ++i) student_in.push_back(torch::cat({teacher_in[i], local[i]}));
+    }
+  }
+  if (student_->owns_backbone()) {
+    const auto global = student_->own_backbone()->layer_features(views.global);
+    const auto local = student_->own_backbone()->layer_features(views.local);
+    for (size_t i = 0; i < global.size(); ++i) student_in.push_back(torch::cat({global[i], local[i]}));
+  }
+  sync();
+  auto t1 = Clock::now();
+
+  torch::Tensor teacher_scores;
+  {
+    torch::NoGradGuard no_grad;
+    teacher_scores = teacher_->head_scores(teacher_->video_feature(teacher_in));
+  }
+  const torch::Tensor student_scores = student_->head_scores(student_->video_feature(student_in));
+  const torch::Tensor loss = loss_.forward(student_scores, teacher_scores, kStudentViews, kTeacherViews,
+                                           schedules_.teacher_temp[epoch]);
+  // All ranks learn together whether any loss is not finite, before anything is updated.
+  const double local_loss = loss.item<double>();
+  run_.check_finite(local_loss, epoch);
+  optimizer_->zero_grad();
+  loss.backward();
+  sync();
+  auto t2 = Clock::now();
+
+  averager_->average();
+  sync();
+  auto t3 = Clock::now();
+
+  if (c_.optim.clip_grad > 0) clip_gradients_per_parameter(trainable_parameters(*student_), c_.optim.clip_grad);
+  if (epoch < c_.optim.freeze_last_layer_epochs) {
+    for (auto& p : student_->last_layer_parameters()) p.mutable_grad() = torch::Tensor();
+  }
+  optimizer_->step();
+  loss_.update_center(teacher_scores);
+  ema_update(*teacher_, *student_, schedules_.momentum[run_.step]);
+  sync();
+  auto t4 = Clock::now();
+
+  times_.backbone += std::chrono::duration<double>(t1 - t0).count();
+  times_.adapter += std::chrono::duration<double>(t2 - t1).count();
+  times_.allreduce += std::chrono::duration<double>(t3 - t2).count();
+  times_.update += std::chrono::duration<double>(t4 - t3).count();
+  return allreduce_mean(local_loss);
+}
+
+nlohmann::ordered_json PretrainTask::metrics_line(const LogWindow& window) {
+  const double steps = static_cast<double>(window.steps);
+  const double wall = window.seconds;
+  const int64_t last = run_.step - 1;
+  const int64_t epoch = last / sampler_.steps_per_epoch();
+  nlohmann::ordered_json line = {
+      {"step", run_.step},
+      {"epoch", epoch},
+      {"loss", window.mean_loss()},
+      {"lr", schedules_.lr[last]},
+      {"weight_decay", schedules_.weight_decay[last]},
+      {"momentum", schedules_.momentum[last]},
+      {"teacher_temp", schedules_.teacher_temp[epoch]},
+      {"clips_per_s", wall > 0 ? steps * static_cast<double>(c_.optim.global_batch) / wall : 0.0},
+      {"data_wait_fraction", wall > 0 ? window.data_wait / wall : 0.0},
+      {"seconds", {{"data_wait", window.data_wait / steps},
+                   {"backbone", times_.backbone / steps},
+                   {"adapter_forward_backward", times_.adapter / steps},
+                   {"allreduce", times_.allreduce / steps},
+                   {"update_ema", times_.update / steps},
+                   {"step", wall / steps}}},
+  };
+  times_ = {};
+  return line;
+}
+
+std::string PretrainTask::progress_text(const nlohmann::ordered_json& line) const {
+  return fmt::format("epoch {} loss {:.5f} lr {:.3g} momentum {:.5f} {:.2f} clips/s data wait {:.0f}%",
+                     line["epoch"].get<int64_t>(), line["loss"].get<double>(), line["lr"].get<double>(),
+                     line["momentum"].get<double>(), line["clips_per_s"].get<double>(),
+                     100.0 * line["data_wait_fraction"].get<double>());
+}
+
+void PretrainTask::export_result() {
+  const std::string path = run_.export_file("adapter.pt", [&](auto& archive) {
+    torch::serialize::OutputArchive adapter;
+    teacher_->video_adapter()->save(adapter);
+    archive.write("adapter", adapter);
+    if (teacher_->owns_backbone()) {
+      torch::serialize::OutputArchive backbone;
+      teacher_->own_backbone()->save(backbone);
+      archive.write("backbone", backbone);
+    }
+  });
+  if (stage_.mpi.is_root()) spdlog::info("adapter for fine-tuning written to {}", path);
+}
+
+}  // namespace
+
+int run_pretrain(const StageContext& stage) {
+  const config::PretrainConfig& c = stage.config.pretrain;
+  check_pretrain_shapes(stage.tree, c, stage.mpi.size());
+  return run_training_stage(stage, c.threads, [&] { return PretrainTask(stage, c).run(); });
+}
+
+}  // namespace dap
