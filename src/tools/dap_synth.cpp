@@ -3,8 +3,8 @@
 // (styles "sunlit", "overcast", "studio": several sources, filmed in daylight of
 // varying strength) and the "dark" domain (the same kinds of scenes, one style
 // drawn per clip, filmed at night: the low-light camera model of
-// core/synth/low_light.h). Six classes that only motion tells apart
-// (core/synth/action_scene.h).
+// synth/low_light.h). Six classes that only motion tells apart
+// (synth/action_scene.h).
 //
 //   dap-synth --out out/demo_data --train 12 --test 8
 // writes out/demo_data/videos/<domain>/<split>_<class>_<k>.mp4, the manifests

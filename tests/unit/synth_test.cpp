@@ -1,4 +1,4 @@
-// The demo's synthetic data (core/synth): the low-light camera's photon and
+// The demo's synthetic data (src/tools/synth): the low-light camera's photon and
 // read noise statistics, and that each action class moves the bar as named
 // (measured from the rendered pixels), deterministically from the seed.
 #include <gtest/gtest.h>
