@@ -9,6 +9,9 @@ return {
   run = {
     name = "demo",            -- run name; the run directory is root/name
     root = "runs",            -- folder that holds run directories
+    -- split name (e.g. "1" for ARID split 1): replaces "{split}" in every ids list and
+    -- names the pretraining and fine-tuning folders, so each split has its own pretraining
+    split = "",
   },
 
   -- dap-preprocess: videos -> HDF5 shards (original + enhanced frames)
@@ -334,8 +337,6 @@ return {
       -- continue from the newest checkpoint of this run when there is one
       resume = true,
     },
-    -- split name (e.g. "1" for ARID split 1): replaces "{split}" in ids lists and names the run folder
-    split = "",
     -- seed of initialisation, shuffling and frame jitter [0, 9e+15]
     seed = 0,
     -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
@@ -354,7 +355,7 @@ return {
   evaluate = {
     -- predict: scores of a model on the data -> predictions.h5, metrics.json, confusion.png; aggregate: mean +- std tables over seeds and splits; gradcam: Fig. 3-style Grad-CAM pictures (one of "predict", "aggregate", "gradcam")
     task = "predict",
-    -- "finetune" (this run's fine-tuned model for finetune.split and finetune.seed), "zeroshot" (CLIP backbone + text prompts, no training), or a path to a model.pt
+    -- "finetune" (this run's fine-tuned model for run.split and finetune.seed), "zeroshot" (CLIP backbone + text prompts, no training), or a path to a model.pt
     model = "finetune",
     -- the evaluation clips
     data = {

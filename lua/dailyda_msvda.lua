@@ -1,4 +1,4 @@
--- Paper Table 3, Daily-DA multi-source adaptation Daily -> A11, step 2 of 2: domain-adaptive
+-- Paper Table 2, Daily-DA multi-source adaptation Daily -> A11, step 2 of 2: domain-adaptive
 -- pretraining on A11, then fine-tuning on the pseudo-labels of the multi-source model
 -- (lua/dailyda_source_all.lua), 5 seeds:
 --   jobs/local/pretrain.sh lua/dailyda_msvda.lua
@@ -9,5 +9,5 @@ return {
   base = "dailyda_sfvda_k600.lua",
   run = { name = "dailyda_msvda" },
   finetune = { labels = { predictions = runs .. "/dailyda_source_all/teacher_on_A11/predictions.h5" } },
-  evaluate = { result = { table = "Table 3: Daily-DA, multi-source (MSVDA)", column = "Daily->A11" } },
+  evaluate = { result = { table = "Table 2: Daily-DA, multi-source (MSVDA)", column = "Daily->A11" } },
 }

@@ -1,4 +1,4 @@
--- Paper Table 2, Daily-DA source-free adaptation K600 -> A11, step 2 of 2: domain-adaptive
+-- Paper Table 3, Daily-DA source-free adaptation K600 -> A11, step 2 of 2: domain-adaptive
 -- pretraining on the unlabelled A11 training clips, then fine-tuning on the source model's
 -- pseudo-labels (lua/dailyda_source_k600.lua's predictions; per-class top-k), evaluated on
 -- the A11 test clips; 5 seeds:
@@ -23,6 +23,6 @@ return {
   },
 
   evaluate = {
-    result = { table = "Table 2: Daily-DA, source-free (SFVDA)", row = "CLIP ViT-B/16 + DAP", column = "K600->A11" },
+    result = { table = "Table 3: Daily-DA, source-free (SFVDA)", row = "CLIP ViT-B/16 + DAP", column = "K600->A11" },
   },
 }

@@ -1,4 +1,4 @@
--- Paper Table 2, Daily-DA source-free adaptation MIT -> A11, step 2 of 2 (see lua/dailyda_sfvda_k600.lua).
+-- Paper Table 3, Daily-DA source-free adaptation MIT -> A11, step 2 of 2 (see lua/dailyda_sfvda_k600.lua).
 local runs = os.getenv("DAP_RUN_ROOT") or "runs"
 
 return {

@@ -11,7 +11,8 @@ local task = os.getenv("DAP_TINY_TASK") or "out/tiny_task"
 return {
   base = "pretrain_tiny.lua",
 
-  run = { name = "finetune_tiny" },
+  -- Split 1 of the task: pretraining sees its training clips only, never its test clips.
+  run = { name = "finetune_tiny", split = "1" },
 
   preprocess = {
     data = {
@@ -26,12 +27,12 @@ return {
   },
 
   pretrain = {
+    data = { ids = task .. "/split{split}_train.csv" },
     optim = { global_batch = 8, epochs = 2 },
   },
 
   finetune = {
     data = { ids = task .. "/split{split}_train.csv" },
-    split = "1",
     head = {
       kind = "linear",
       text = {

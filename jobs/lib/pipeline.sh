@@ -8,9 +8,10 @@
 #   --sbatch "OPTS"      extra sbatch options for every job (partition, account, time, ...)
 #   --train-sbatch "OPTS" extra sbatch options for pretrain and finetune (e.g. --gpus-per-task=1)
 # leaving the rest in DAP_REST.
-# dap_submit_experiment CONFIG [key=value ...]: submits preprocess -> pretrain -> finetune
-# array, chained with afterok; sets DAP_RUN_FOLDER (run.root/run.name) and DAP_LAST_JOB (the
-# array's id). Pretraining is left out when finetune.init_adapter is "none" (a baseline).
+# dap_submit_experiment CONFIG [key=value ...]: submits preprocess -> pretrain (an array,
+# one task per split: each split is pretrained on its own clips) -> finetune array, chained
+# with afterok; sets DAP_RUN_FOLDER (run.root/run.name) and DAP_LAST_JOB (the array's id).
+# Pretraining is left out when finetune.init_adapter is "none" (a baseline).
 # dap_submit_aggregate DEPENDENCY CONFIG [key=value ...]: the evaluate.sbatch job.
 
 dap_pipeline_options() {
@@ -95,8 +96,11 @@ dap_submit_experiment() {
     jobs/slurm/preprocess.sbatch "$config" "${overrides[@]}")
   job=$prep
   if [[ $init_adapter != none ]]; then
-    job=$(dap_sbatch "PRETRAIN_$run_name" "${all[@]}" "${train[@]}" -J "dap-pretrain-$run_name" -o "$logs/%x-%j.out" \
-      --dependency=afterok:"$prep" jobs/slurm/pretrain.sbatch "$config" "${overrides[@]}")
+    local splits=()
+    [[ -n $DAP_SPLIT_LIST ]] && splits=(--splits "$DAP_SPLIT_LIST")
+    job=$(dap_sbatch "PRETRAIN_$run_name" "${all[@]}" "${train[@]}" -J "dap-pretrain-$run_name" -o "$logs/%x-%A_%a.out" \
+      --array=0-$((${#_splits[@]} - 1)) --dependency=afterok:"$prep" \
+      jobs/slurm/pretrain.sbatch "${splits[@]}" "$config" "${overrides[@]}")
   fi
   DAP_LAST_JOB=$(dap_sbatch "FINETUNE_$run_name" "${all[@]}" "${train[@]}" -J "dap-finetune-$run_name" \
     -o "$logs/%x-%A_%a.out" --array=0-$((tasks - 1)) --dependency=afterok:"$job" \

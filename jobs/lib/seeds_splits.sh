@@ -1,10 +1,11 @@
-# Seeds x splits of fine-tuning, shared by jobs/slurm/finetune.sbatch (one array
-# task each) and jobs/local/finetune.sh (one after another). Sourced:
+# Seeds x splits, shared by jobs/slurm/finetune.sbatch and pretrain.sbatch (one array
+# task each) and jobs/local/finetune.sh and pretrain.sh (one after another). Sourced:
 #   dap_parse_seeds_splits [--seeds 0,1,2] [--splits 1,2,3] CONFIG [key.path=value ...]
 # sets DAP_SEEDS and DAP_SPLITS (arrays; defaults: seed 0, and no split list, so the
-# config's finetune.split stays) and DAP_ARGS (CONFIG and the overrides). Task i of the
-# sweep is seed DAP_SEEDS[i % #seeds], split DAP_SPLITS[i / #seeds]; dap_task_overrides i
-# prints its overrides, one per line.
+# config's run.split stays) and DAP_ARGS (CONFIG and the overrides). Fine-tuning task i
+# of the sweep is seed DAP_SEEDS[i % #seeds], split DAP_SPLITS[i / #seeds]
+# (dap_task_overrides i prints its overrides, one per line); pretraining task i is split
+# DAP_SPLITS[i] (dap_split_overrides i), since each split is pretrained on its own clips.
 
 dap_parse_seeds_splits() {
   DAP_SEEDS=(0)
@@ -33,5 +34,15 @@ dap_task_count() {
 dap_task_overrides() {
   local i=$1 n=${#DAP_SEEDS[@]}
   echo "finetune.seed=${DAP_SEEDS[i % n]}"
-  if ((${#DAP_SPLITS[@]} > 0)); then echo "finetune.split=${DAP_SPLITS[i / n]}"; fi
+  if ((${#DAP_SPLITS[@]} > 0)); then echo "run.split=${DAP_SPLITS[i / n]}"; fi
+}
+
+dap_split_count() {
+  local splits=${#DAP_SPLITS[@]}
+  echo $((splits > 0 ? splits : 1))
+}
+
+dap_split_overrides() {
+  local i=$1
+  if ((${#DAP_SPLITS[@]} > 0)); then echo "run.split=${DAP_SPLITS[i]}"; fi
 }

@@ -3,7 +3,7 @@
 # the aggregate task (mean +- std tables over the seeds and splits evaluated by
 # jobs/local/finetune.sh, in run.root/run.name/results/); other tasks by override:
 #   jobs/local/evaluate.sh lua/finetune_tiny.lua
-#   jobs/local/evaluate.sh lua/finetune_tiny.lua evaluate.task=gradcam finetune.split=1
+#   jobs/local/evaluate.sh lua/finetune_tiny.lua evaluate.task=gradcam run.split=1
 #
 # Usage:
 #   jobs/local/evaluate.sh [-n RANKS] CONFIG [key.path=value ...]

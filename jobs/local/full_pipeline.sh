@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole dap pipeline of one experiment on this machine, without Slurm: the stages of
-# jobs/slurm/full_pipeline.sh one after another with mpirun (preprocess, pretrain unless
-# finetune.init_adapter = "none", fine-tune + predict for every seed x split, aggregate).
+# jobs/slurm/full_pipeline.sh one after another with mpirun (preprocess, pretrain of every
+# split unless finetune.init_adapter = "none", fine-tune + predict for every seed x split,
+# aggregate).
 # Preprocessed data that already exists for the same settings is reused; a stage that was
 # interrupted continues from its checkpoint when the script is run again.
 #   jobs/local/full_pipeline.sh -n 2 --seeds 0,1,2 lua/finetune_tiny.lua
@@ -37,7 +38,11 @@ resolved=$(cd "$DAP_REPO" && "$DAP_BIN/dap-finetune" --config "$config" "$@" --p
 
 "$here/preprocess.sh" "${ranks[@]}" "$config" "$@"
 if [[ $(dap_config_value "$resolved" finetune init_adapter) != none ]]; then
-  "$here/pretrain.sh" "${ranks[@]}" "$config" "$@"
+  splits=()
+  for ((i = 0; i < ${#sweep[@]}; i += 2)); do
+    [[ ${sweep[i]} == --splits ]] && splits=(--splits "${sweep[i + 1]}")
+  done
+  "$here/pretrain.sh" "${ranks[@]}" "${splits[@]}" "$config" "$@"
 fi
 "$here/finetune.sh" "${ranks[@]}" "${sweep[@]}" "$config" "$@"
 "$here/evaluate.sh" "$config" "$@"

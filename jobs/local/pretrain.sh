@@ -6,11 +6,27 @@
 #   jobs/local/pretrain.sh -n 2 lua/pretrain_tiny.lua
 #
 # Usage:
-#   jobs/local/pretrain.sh [-n RANKS] CONFIG [key.path=value ...]
+#   jobs/local/pretrain.sh [-n RANKS] [--splits 1,2,...] CONFIG [key.path=value ...]
+# With --splits, each split is pretrained in turn on its own clips (run.split).
 # Environment:
 #   DAP_BUILD_DIR   build folder holding bin/dap-pretrain (default: <repo>/build)
 set -euo pipefail
 
+lib=$(dirname "${BASH_SOURCE[0]}")/../lib
 # shellcheck source=jobs/lib/local_stage.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/local_stage.sh"
-dap_local_stage pretrain "$@"
+source "$lib/local_stage.sh"
+# shellcheck source=jobs/lib/seeds_splits.sh
+source "$lib/seeds_splits.sh"
+
+ranks=(-n 1)
+if [[ ${1:-} == -n ]]; then
+  ranks=(-n "${2:?-n needs a number of ranks}")
+  shift 2
+fi
+dap_parse_seeds_splits "$@"
+tasks=$(dap_split_count)
+for ((i = 0; i < tasks; ++i)); do
+  mapfile -t overrides < <(dap_split_overrides "$i")
+  ((${#overrides[@]} == 0)) || echo "== pretraining $((i + 1)) of $tasks: ${overrides[*]}"
+  dap_local_stage pretrain "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
+done

@@ -31,6 +31,7 @@ EvaluatedModel load_model(const config::ExperimentConfig& config, const ShardDat
     out.model = trained.model;
     out.class_names = trained.class_names;
     out.description = file;
+    out.file = file;
   }
   if (out.class_names != data.class_names()) {
     throw InputError("the model's " + std::to_string(out.class_names.size()) +

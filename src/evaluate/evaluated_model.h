@@ -21,6 +21,7 @@ struct EvaluatedModel {
   VideoClassifier model{nullptr};
   std::vector<std::string> class_names;
   std::string description;
+  std::string file;  // the model.pt; empty for zero-shot
 };
 
 // Loads the model evaluate.model names (or builds the zero-shot one).

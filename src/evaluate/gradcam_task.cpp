@@ -48,7 +48,7 @@ int run_gradcam(const StageContext& stage) {
   const auto& config = stage.config;
   const auto& c = config.evaluate;
   const ShardDataset data(clip_set_folders(c.data, config.preprocess));
-  const ClipSelection selection = select_clips(data, c.data, config.finetune.split);
+  const ClipSelection selection = select_clips(data, c.data, config.run.split);
   EvaluatedModel after = load_model(config, data);
   std::vector<std::pair<std::string, VideoClassifier>> models;
   if (!c.gradcam.before.empty()) {

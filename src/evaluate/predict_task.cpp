@@ -31,7 +31,7 @@ int run_predict(const StageContext& stage) {
   const bool root = stage.mpi.is_root();
   const torch::Device device = training_device(c.device, stage.mpi);
   const ShardDataset data(clip_set_folders(c.data, config.preprocess));
-  const ClipSelection selection = select_clips(data, c.data, config.finetune.split);
+  const ClipSelection selection = select_clips(data, c.data, config.run.split);
   EvaluatedModel model = load_model(config, data);
   model.model->to(device);
   const ViewSettings settings = evaluation_views(config);

@@ -47,6 +47,49 @@ void finish_cell(ResultCell& cell) {
   cell.std_dev = cell.n > 1 ? std::sqrt(squares / (cell.n - 1)) : 0.0;
 }
 
+// The paper's "Avg" column (Table 3, SFVDA): in a table of two or more task
+// columns (not Top-1 / Top-5), a row's average over its columns, per seed or
+// split that every column of the row has; its mean and std are over those.
+void add_average_column(ResultTable& table) {
+  std::vector<std::string> tasks;
+  for (const auto& column : table.columns) {
+    if (column != "Top-1" && column != "Top-5" && column != kAverageColumn) tasks.push_back(column);
+  }
+  if (tasks.size() < 2) return;
+  bool added = false;
+  for (const auto& row : table.rows) {
+    std::vector<const ResultCell*> cells;
+    for (const auto& column : tasks) {
+      if (const ResultCell* cell = table.find(row, column)) cells.push_back(cell);
+    }
+    if (cells.size() != tasks.size()) continue;
+    ResultCell average;
+    average.row = row;
+    average.column = kAverageColumn;
+    for (size_t i = 0; i < cells[0]->values.size(); ++i) {
+      const std::string& seed = cells[0]->seeds_or_splits[i];
+      double sum = 0;
+      size_t found = 0;
+      for (const ResultCell* cell : cells) {
+        const auto& seeds = cell->seeds_or_splits;
+        const auto at = std::find(seeds.begin(), seeds.end(), seed);
+        if (at == seeds.end()) break;
+        sum += cell->values[static_cast<size_t>(at - seeds.begin())];
+        ++found;
+      }
+      if (found != cells.size()) continue;
+      average.values.push_back(sum / static_cast<double>(cells.size()));
+      average.seeds_or_splits.push_back(seed);
+      average.configs.push_back("average over " + std::to_string(cells.size()) + " columns");
+    }
+    if (average.values.empty()) continue;
+    finish_cell(average);
+    table.cells.push_back(average);
+    added = true;
+  }
+  if (added) table.columns.push_back(kAverageColumn);
+}
+
 // Writes path.tmp; the caller renames it once every file of the set is written.
 std::string write_temporary(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".tmp";
@@ -99,6 +142,7 @@ std::vector<ResultTable> aggregate_results(const std::vector<RunResult>& runs) {
   }
   for (auto& table : tables) {
     for (auto& cell : table.cells) finish_cell(cell);
+    add_average_column(table);
   }
   return tables;
 }

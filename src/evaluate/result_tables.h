@@ -40,6 +40,13 @@ struct ResultTable {
   const ResultCell* find(const std::string& row, const std::string& column) const;  // nullptr when empty
 };
 
+// The column a table of two or more task columns gets (the paper's "Avg").
+inline constexpr const char* kAverageColumn = "Avg";
+
+// Groups `runs` into tables. A table with two or more task columns (not Top-1 /
+// Top-5, e.g. Table 3's K600->A11, MIT->A11, H51->A11) gets a last column
+// kAverageColumn: per row, the mean over its columns of each seed or split that
+// all of them have, then mean +- std over those seeds.
 std::vector<ResultTable> aggregate_results(const std::vector<RunResult>& runs);
 
 // One "## <table>" section per table; cells "mean ± std" with 2 decimals, "-"

@@ -10,6 +10,8 @@
 #include "core/config/config_binding.h"
 #include "core/data/batch_loader.h"
 #include "core/data/clip_selection.h"
+#include "core/data/test_clip_guard.h"
+#include "core/models/adapter_file.h"
 #include "core/models/video_classifier.h"
 #include "core/results/predictions_file.h"
 #include "core/run/run_layout.h"
@@ -71,7 +73,7 @@ class FinetuneTask : public TrainingTask {
         c_(c),
         device_(training_device(c.device, stage.mpi)),
         data_(clip_set_folders(c.data, stage.config.preprocess)),
-        selection_(select_clips(data_, c.data, c.split)),
+        selection_(select_clips(data_, c.data, stage.config.run.split)),
         run_(stage, finetune_folder(stage.config), c, finetune_identity(stage.config), "finetune") {
     if (data_.class_names().empty()) {
       throw InputError("the shards of " + data_.folders().front() +
@@ -220,8 +222,12 @@ std::string FinetuneTask::progress_text(const nlohmann::ordered_json& line) cons
 }
 
 void FinetuneTask::export_result() {
-  const std::string path = run_.export_file(
-      "model.pt", [&](auto& archive) { write_trained_classifier(archive, model_, data_.class_names()); });
+  const std::string adapter = finetune_adapter_file(stage_.config);
+  const auto pretrained_on = adapter.empty() ? std::nullopt : read_pretraining_video_ids(adapter);
+  const std::string path = run_.export_file("model.pt", [&](auto& archive) {
+    write_trained_classifier(archive, model_, data_.class_names());
+    if (pretrained_on) write_pretraining_video_ids(archive, *pretrained_on);
+  });
   if (stage_.mpi.is_root()) spdlog::info("fine-tuned model written to {}", path);
 }
 
@@ -251,11 +257,22 @@ void check_finetune_config(const StageContext& stage) {
   }
 }
 
+// No test clip of run.split may have been seen in pretraining the adapter.
+void refuse_adapter_that_saw_test_clips(const config::ExperimentConfig& config) {
+  const std::string adapter = finetune_adapter_file(config);
+  if (adapter.empty()) return;
+  if (const auto pretrained_on = read_pretraining_video_ids(adapter)) {
+    refuse_test_clips_in_pretraining(*pretrained_on, test_clip_ids(config), config.run.split, adapter,
+                                     "finetune.init_adapter");
+  }
+}
+
 }  // namespace
 
 int run_finetune(const StageContext& stage) {
   const config::FinetuneConfig& c = stage.config.finetune;
   check_finetune_config(stage);
+  refuse_adapter_that_saw_test_clips(stage.config);
   return run_training_stage(stage, c.threads, [&] { return FinetuneTask(stage, c).run(); });
 }
 

@@ -83,14 +83,14 @@ class PretrainTask : public TrainingTask {
         c_(c),
         device_(training_device(c.device, stage.mpi)),
         data_(clip_set_folders(c.data, stage.config.preprocess)),
-        clips_(select_clips(data_, c.data, stage.config.finetune.split).clips),
+        clips_(select_clips(data_, c.data, stage.config.run.split).clips),
         sampler_(clips_, c.optim.global_batch, stage.mpi.rank(), stage.mpi.size(),
                  static_cast<uint64_t>(c.seed)),
         schedules_(make_schedules(c, sampler_.steps_per_epoch())),
         reducer_(make_gradient_reducer(device_)),
         loss_(c.head.out_dim, c.distillation.student_temp, c.distillation.center_momentum, reducer_.get(),
               stage.mpi.size()),
-        run_(stage, stage_folder(stage.config, "pretrain"), c, training_identity(c), "pretrain") {
+        run_(stage, pretrain_folder(stage.config), c, training_identity(c), "pretrain") {
     torch::manual_seed(static_cast<uint64_t>(c.seed));
     backbone_ = build_video_backbone(c.backbone);
     student_ = DistillationNetwork(c, backbone_);
@@ -285,6 +285,10 @@ void PretrainTask::export_result() {
     torch::serialize::OutputArchive adapter;
     teacher_->video_adapter()->save(adapter);
     archive.write("adapter", adapter);
+    // Which clips it has seen, so that no split's test clips are among them (adapter_file.h).
+    std::vector<std::string> ids;
+    for (int64_t clip : clips_) ids.push_back(data_.record(clip).id);
+    write_pretraining_video_ids(archive, ids);
     if (teacher_->owns_backbone()) {
       torch::serialize::OutputArchive backbone;
       teacher_->own_backbone()->save(backbone);

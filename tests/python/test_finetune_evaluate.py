@@ -16,7 +16,8 @@ preprocessed by dap-preprocess) with lua/finetune_tiny.lua:
   the quadrant's share of the frame, and the picture has Fig. 3's four rows;
 - aggregate writes tables whose mean +- std equal the runs' metrics;
 - config mistakes (missing adapter, zero-shot width mismatch) exit 2 on every
-  rank, naming the key."""
+  rank, naming the key;
+- an adapter pretrained on the split's test clips is refused (exit 3)."""
 import csv
 import json
 import os
@@ -72,8 +73,16 @@ def main():
 
     run(2, "dap-preprocess", work)
     run(2, "dap-pretrain", work)
-    adapter = os.path.join(tiny, "pretrain", "adapter.pt")
-    check(os.path.exists(adapter), "dap-pretrain wrote adapter.pt")
+    adapter = os.path.join(tiny, "pretrain", "split1", "adapter.pt")
+    check(os.path.exists(adapter), "dap-pretrain wrote split 1's adapter.pt")
+
+    # An adapter that has seen the test clips is refused: here the "test set" is split
+    # 1's training list, the very clips the adapter was pretrained on.
+    leak = run(2, "dap-finetune", work, "run.name=leak", f"finetune.init_adapter={adapter}",
+               f"evaluate.data.ids={task}/split1_train.csv", expect=3)
+    check("was pretrained on 48 of the 48 test clips of split 1" in leak.stdout + leak.stderr,
+          "the refusal names how many test clips the adapter saw")
+    check(not os.path.exists(os.path.join(runs, "leak", "finetune")), "nothing was trained")
 
     # Fine-tuning from the pretrained adapter, uninterrupted and interrupted.
     dap = run(2, "dap-finetune", work, f"finetune.init_adapter={adapter}")

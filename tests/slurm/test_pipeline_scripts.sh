@@ -31,6 +31,8 @@ check "four sbatch lines" same "$(lines)" 4
 check "preprocess first, with the ranks and extra options" log_has <(echo "$out") \
   "sbatch --export=ALL --chdir=$DAP_SOURCE_DIR --kill-on-invalid-dep=yes -t 30 -n 2 -J dap-preprocess-finetune_tiny"
 check "pretrain after preprocess" log_has <(echo "$out") "--dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch"
+check "one pretraining per split (an array over the splits)" log_has <(echo "$out") \
+  "--array=0-1 --dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch --splits 1,2 lua/finetune_tiny.lua"
 check "an array of 3 seeds x 2 splits after pretrain" log_has <(echo "$out") \
   "--array=0-5 --dependency=afterok:\$PRETRAIN_finetune_tiny jobs/slurm/finetune.sbatch --seeds 0,1,2 --splits 1,2 lua/finetune_tiny.lua"
 check "aggregation after the array" log_has <(echo "$out") "--dependency=afterok:\$FINETUNE_finetune_tiny jobs/slurm/evaluate.sbatch"

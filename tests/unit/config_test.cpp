@@ -221,6 +221,15 @@ TEST_F(ConfigTest, ForbiddenFunctionsAreUnavailable) {
   }
 }
 
+TEST_F(ConfigTest, IntegerOverrideOfAStringIsItsText) {
+  const std::string path = write("split.lua", "return { run = { split = \"1\" } }");
+  EXPECT_EQ(bind_config<ExperimentConfig>(load_config(path, {"run.split=2"})).run.split, "2");
+  // In a file the type must match.
+  const std::string bad = write("bad_split.lua", "return { run = { split = 3 } }");
+  expect_contains(config_error([&] { bind_config<ExperimentConfig>(load_config(bad, {})); }),
+                  {"bad_split.lua", "run.split", "must be a string"});
+}
+
 TEST_F(ConfigTest, EndlessLoopIsStoppedNamingTheFile) {
   const std::string path = write("endless.lua", "local n = 0\nwhile true do n = n + 1 end\nreturn {}");
   expect_contains(config_error([&] { load_config(path, {}); }), {"endless.lua", "did not finish within 5 s"});

@@ -2,6 +2,8 @@
 // first-appearance order, and the exact Markdown / CSV / JSON renderings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,6 +32,29 @@ std::string read_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+TEST(ResultTables, TaskColumnsGetTheirAverage) {
+  // Table 3 as the paper prints it: three SFVDA tasks and their average, per seed.
+  const std::vector<RunResult> runs = {
+      {"Table 3", "DAP", "K600->A11", "seed0", 50, "k0"}, {"Table 3", "DAP", "MIT->A11", "seed0", 47, "m0"},
+      {"Table 3", "DAP", "H51->A11", "seed0", 44, "h0"},  {"Table 3", "DAP", "K600->A11", "seed1", 52, "k1"},
+      {"Table 3", "DAP", "MIT->A11", "seed1", 49, "m1"},  {"Table 3", "DAP", "H51->A11", "seed1", 43, "h1"},
+      {"Table 3", "only one task", "K600->A11", "seed0", 10, "x"}};
+  const auto tables = aggregate_results(runs);
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].columns.back(), "Avg");
+  const ResultCell* average = tables[0].find("DAP", "Avg");
+  ASSERT_NE(average, nullptr);
+  EXPECT_EQ(average->values, (std::vector<double>{47, 48}));  // (50+47+44)/3, (52+49+43)/3
+  EXPECT_DOUBLE_EQ(average->mean, 47.5);
+  EXPECT_NEAR(average->std_dev, std::sqrt(0.5), 1e-12);
+  EXPECT_EQ(tables[0].find("only one task", "Avg"), nullptr);  // a row without every task has none
+  // Top-1 / Top-5 tables and single-task tables get no average.
+  for (const auto& table : aggregate_results(sample_runs())) {
+    EXPECT_EQ(table.find("CLIP", "Avg"), nullptr);
+    EXPECT_EQ(std::count(table.columns.begin(), table.columns.end(), "Avg"), 0);
+  }
 }
 
 TEST(ResultTables, GroupsWithMeanAndSampleStd) {

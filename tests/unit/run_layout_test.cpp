@@ -26,7 +26,7 @@ TEST(RunLayout, StageFoldersLieInTheRunFolder) {
 TEST(RunLayout, FinetuneRunsAreNamedBySplitAndSeed) {
   auto c = experiment();
   EXPECT_EQ(finetune_tag(c), "seed3");
-  c.finetune.split = "2";
+  c.run.split = "2";
   EXPECT_EQ(finetune_tag(c), "split2-seed3");
   EXPECT_EQ(finetune_folder(c), "/scratch/runs/arid/finetune/split2-seed3");
   EXPECT_EQ(finetune_model_file(c), "/scratch/runs/arid/finetune/split2-seed3/model.pt");

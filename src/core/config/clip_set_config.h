@@ -11,7 +11,7 @@
 namespace dap::config {
 
 // `ids` selects a subset (a split) by video id and may contain "{split}",
-// replaced by finetune.split.
+// replaced by run.split.
 struct ClipSetConfig {
   std::vector<std::string> shards;
   std::string ids;

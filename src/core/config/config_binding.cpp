@@ -145,6 +145,12 @@ void read_value(const ConfigNode& node, const std::string& path, double& out, co
 }
 
 void read_value(const ConfigNode& node, const std::string& path, std::string& out, const Range*) {
+  // On the command line `run.split=2` means the name "2": an override's integer
+  // is read as its text where a string is expected (a file must write "2").
+  if (node.kind == Kind::Integer && node.origin.rfind("command-line override", 0) == 0) {
+    out = std::to_string(node.integer);
+    return;
+  }
   if (node.kind != Kind::String) wrong_type(node, path, "a string");
   out = node.string;
 }

@@ -78,7 +78,7 @@ struct EvaluateConfig {
              "predict: scores of a model on the data -> predictions.h5, metrics.json, confusion.png; aggregate: "
              "mean +- std tables over seeds and splits; gradcam: Fig. 3-style Grad-CAM pictures");
     v.field("model", model,
-            "\"finetune\" (this run's fine-tuned model for finetune.split and finetune.seed), \"zeroshot\" "
+            "\"finetune\" (this run's fine-tuned model for run.split and finetune.seed), \"zeroshot\" "
             "(CLIP backbone + text prompts, no training), or a path to a model.pt");
     v.section("data", data, "the evaluation clips");
     v.field("output", output,

@@ -20,11 +20,15 @@ namespace dap::config {
 struct RunConfig {
   std::string name = "demo";
   std::string root = "runs";
+  std::string split;
 
   template <class V>
   void visit(V& v) {
     v.field("name", name, "run name; the run directory is root/name");
     v.field("root", root, "folder that holds run directories");
+    v.field("split", split,
+            "split name (e.g. \"1\" for ARID split 1): replaces \"{split}\" in every ids list and names the "
+            "pretraining and fine-tuning folders, so each split has its own pretraining");
   }
 };
 

@@ -112,7 +112,6 @@ struct FinetuneConfig : TrainingRunSettings {
   std::string input = "original";
   ClassifierConfig head;
   FinetuneOptimConfig optim;
-  std::string split;
   int64_t seed = 0;
 
   template <class V>
@@ -120,14 +119,12 @@ struct FinetuneConfig : TrainingRunSettings {
     v.section("data", data, "training clips");
     v.section("labels", labels, "where the training labels come from");
     v.field("init_adapter", init_adapter,
-            "adapter to start from: \"pretrain\" (this run's dap-pretrain adapter.pt), a path to an adapter.pt "
+            "adapter to start from: \"pretrain\" (this run's dap-pretrain adapter.pt of run.split), a path to an adapter.pt "
             "or a dap-finetune model.pt (its adaptation block), or \"none\" (fresh: the paper's baseline rows)");
     v.field("train_backbone", train_backbone, "fine-tune the backbone too (at lr_pretrained); false: frozen");
     v.choice("input", input, {"original", "enhanced"}, "which frames the classifier sees");
     v.section("head", head, "the classification head");
     v.section("optim", optim, "AdamW with two learning-rate groups, warm-up + cosine");
-    v.field("split", split,
-            "split name (e.g. \"1\" for ARID split 1): replaces \"{split}\" in ids lists and names the run folder");
     v.field("seed", seed, "seed of initialisation, shuffling and frame jitter", Range{0, 9.0e15});
     visit_run_settings(v);
   }

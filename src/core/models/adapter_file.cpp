@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "core/base/error.h"
+#include "core/models/archive_entries.h"
 
 namespace dap {
 
@@ -29,6 +31,26 @@ torch::serialize::InputArchive load_adapter_weights(VideoAdapter& adapter, const
                      e.what_without_backtrace());
   }
   return archive;
+}
+
+namespace {
+constexpr const char* kPretrainingIds = "pretrain_video_ids";
+}  // namespace
+
+void write_pretraining_video_ids(torch::serialize::OutputArchive& archive, const std::vector<std::string>& ids) {
+  write_text(archive, kPretrainingIds, nlohmann::json(ids).dump());
+}
+
+std::optional<std::vector<std::string>> read_pretraining_video_ids(const std::string& file) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file);
+  } catch (const c10::Error& e) {
+    throw InputError("cannot read '" + file + "': " + e.what_without_backtrace());
+  }
+  c10::IValue value;
+  if (!archive.try_read(kPretrainingIds, value)) return std::nullopt;
+  return nlohmann::json::parse(value.toStringRef()).get<std::vector<std::string>>();
 }
 
 }  // namespace dap

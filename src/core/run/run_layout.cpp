@@ -14,13 +14,19 @@ std::string stage_folder(const config::ExperimentConfig& config, const std::stri
   return (fs::path(run_folder(config)) / stage).string();
 }
 
+std::string pretrain_folder(const config::ExperimentConfig& config) {
+  const std::string& split = config.run.split;
+  const fs::path folder = stage_folder(config, "pretrain");
+  return split.empty() ? folder.string() : (folder / ("split" + split)).string();
+}
+
 std::string pretrain_adapter_file(const config::ExperimentConfig& config) {
-  return (fs::path(stage_folder(config, "pretrain")) / "adapter.pt").string();
+  return (fs::path(pretrain_folder(config)) / "adapter.pt").string();
 }
 
 std::string finetune_tag(const config::ExperimentConfig& config) {
-  const auto& c = config.finetune;
-  return (c.split.empty() ? "" : "split" + c.split + "-") + "seed" + std::to_string(c.seed);
+  const std::string& split = config.run.split;
+  return (split.empty() ? "" : "split" + split + "-") + "seed" + std::to_string(config.finetune.seed);
 }
 
 std::string finetune_folder(const config::ExperimentConfig& config) {
@@ -41,7 +47,7 @@ std::string finetune_adapter_file(const config::ExperimentConfig& config) {
 std::string evaluate_folder(const config::ExperimentConfig& config) {
   const auto& c = config.evaluate;
   if (!c.output.empty()) return c.output;
-  const std::string& split = config.finetune.split;
+  const std::string& split = config.run.split;
   const std::string tag = c.model == "zeroshot" ? "zeroshot" + (split.empty() ? "" : "-split" + split)
                                                 : finetune_tag(config);
   return (fs::path(stage_folder(config, "evaluate")) / tag).string();

@@ -4,7 +4,7 @@
 //
 //   run.root/run.name/
 //     preprocess/                       config.lua, summary of the shards written
-//     pretrain/                         config.lua, metrics.jsonl, checkpoints/, adapter.pt
+//     pretrain[/split<S>]/              config.lua, metrics.jsonl, checkpoints/, adapter.pt
 //     finetune/<split S->seed N>/       config.lua, metrics.jsonl, checkpoints/, model.pt
 //     evaluate/<split S->seed N | zeroshot[-split S]>/   predictions.h5, metrics.json, ...
 //     results/                          aggregated tables
@@ -23,10 +23,13 @@ std::string run_folder(const config::ExperimentConfig& config);
 // run.root/run.name/<stage>
 std::string stage_folder(const config::ExperimentConfig& config, const std::string& stage);
 
-// run.root/run.name/pretrain/adapter.pt
+// run.root/run.name/pretrain, or .../pretrain/split<S> with run.split = S: each
+// split is pretrained on its own clips, never on another split's test clips.
+std::string pretrain_folder(const config::ExperimentConfig& config);
+// <pretrain_folder>/adapter.pt
 std::string pretrain_adapter_file(const config::ExperimentConfig& config);
 
-// "split<split>-seed<seed>", or "seed<seed>" without a split: one fine-tuning run.
+// "split<S>-seed<N>" (run.split, finetune.seed), or "seed<N>" without a split: one fine-tuning run.
 std::string finetune_tag(const config::ExperimentConfig& config);
 // run.root/run.name/finetune/<finetune_tag>
 std::string finetune_folder(const config::ExperimentConfig& config);
