@@ -231,10 +231,6 @@ void FinetuneTask::export_result() {
   if (stage_.mpi.is_root()) spdlog::info("fine-tuned model written to {}", path);
 }
 
-}  // namespace
-
-namespace {
-
 // Problems every rank finds alike, reported as config errors naming the key
 // (exit 2 on every rank) before anything is built.
 void check_finetune_config(const StageContext& stage) {
