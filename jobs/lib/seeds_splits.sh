@@ -1,17 +1,23 @@
 # Seeds x splits, shared by jobs/slurm/finetune.sbatch and pretrain.sbatch (one array
 # task each) and jobs/local/finetune.sh and pretrain.sh (one after another). Sourced:
-#   dap_parse_seeds_splits [--seeds 0,1,2] [--splits 1,2,3] CONFIG [key.path=value ...]
-# sets DAP_SEEDS and DAP_SPLITS (arrays; defaults: seed 0, and no split list, so the
-# config's run.split stays) and DAP_ARGS (CONFIG and the overrides). Fine-tuning task i
+#   dap_parse_seeds_splits [-n RANKS] [--seeds 0,1,2] [--splits 1,2,3] CONFIG [key.path=value ...]
+# sets DAP_RANKS (the local runners' "-n RANKS", default -n 1), DAP_SEEDS and DAP_SPLITS
+# (arrays; defaults: seed 0, and no split list, so the config's run.split stays) and
+# DAP_ARGS (CONFIG and the overrides). Fine-tuning task i
 # of the sweep is seed DAP_SEEDS[i % #seeds], split DAP_SPLITS[i / #seeds]
 # (dap_task_overrides i prints its overrides, one per line); pretraining task i is split
 # DAP_SPLITS[i] (dap_split_overrides i), since each split is pretrained on its own clips.
 
 dap_parse_seeds_splits() {
+  DAP_RANKS=(-n 1)
   DAP_SEEDS=(0)
   DAP_SPLITS=()
   while (($# > 0)); do
     case $1 in
+      -n)
+        DAP_RANKS=(-n "${2:?-n needs a number of ranks}")
+        shift 2
+        ;;
       --seeds)
         IFS=, read -r -a DAP_SEEDS <<<"${2:?--seeds needs a comma-separated list, e.g. 0,1,2,3,4}"
         shift 2

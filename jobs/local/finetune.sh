@@ -16,16 +16,11 @@ source "$lib/local_stage.sh"
 # shellcheck source=jobs/lib/seeds_splits.sh
 source "$lib/seeds_splits.sh"
 
-ranks=(-n 1)
-if [[ ${1:-} == -n ]]; then
-  ranks=(-n "${2:?-n needs a number of ranks}")
-  shift 2
-fi
 dap_parse_seeds_splits "$@"
 tasks=$(dap_task_count)
 for ((i = 0; i < tasks; ++i)); do
   mapfile -t overrides < <(dap_task_overrides "$i")
   echo "== run $((i + 1)) of $tasks: ${overrides[*]}"
-  dap_local_stage finetune "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
-  dap_local_stage evaluate "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}" evaluate.task=predict
+  dap_local_stage finetune "${DAP_RANKS[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
+  dap_local_stage evaluate "${DAP_RANKS[@]}" "${DAP_ARGS[@]}" "${overrides[@]}" evaluate.task=predict
 done

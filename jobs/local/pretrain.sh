@@ -18,15 +18,10 @@ source "$lib/local_stage.sh"
 # shellcheck source=jobs/lib/seeds_splits.sh
 source "$lib/seeds_splits.sh"
 
-ranks=(-n 1)
-if [[ ${1:-} == -n ]]; then
-  ranks=(-n "${2:?-n needs a number of ranks}")
-  shift 2
-fi
 dap_parse_seeds_splits "$@"
 tasks=$(dap_split_count)
 for ((i = 0; i < tasks; ++i)); do
   mapfile -t overrides < <(dap_split_overrides "$i")
   ((${#overrides[@]} == 0)) || echo "== pretraining $((i + 1)) of $tasks: ${overrides[*]}"
-  dap_local_stage pretrain "${ranks[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
+  dap_local_stage pretrain "${DAP_RANKS[@]}" "${DAP_ARGS[@]}" "${overrides[@]}"
 done

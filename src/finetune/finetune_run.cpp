@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -68,13 +71,16 @@ std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, con
 // Supervised fine-tuning (or adaptation on pseudo-labels) as a TrainingTask.
 class FinetuneTask : public TrainingTask {
  public:
-  FinetuneTask(const StageContext& stage, const config::FinetuneConfig& c)
+  // pretrained_on: the clip ids the adapter records (carried into model.pt).
+  FinetuneTask(const StageContext& stage, const config::FinetuneConfig& c,
+               std::optional<std::vector<std::string>> pretrained_on)
       : stage_(stage),
         c_(c),
         device_(training_device(c.device, stage.mpi)),
         data_(clip_set_folders(c.data, stage.config.preprocess)),
         selection_(select_clips(data_, c.data, stage.config.run.split)),
-        run_(stage, finetune_folder(stage.config), c, finetune_identity(stage.config), "finetune") {
+        run_(stage, finetune_folder(stage.config), c, finetune_identity(stage.config), "finetune"),
+        pretrained_on_(std::move(pretrained_on)) {
     if (data_.class_names().empty()) {
       throw InputError("the shards of " + data_.folders().front() +
                        " name no classes: set preprocess.data.class_names or class_map and preprocess again");
@@ -132,6 +138,7 @@ class FinetuneTask : public TrainingTask {
   std::unique_ptr<SumAllReduce> reducer_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<GradientAverager> averager_;
+  std::optional<std::vector<std::string>> pretrained_on_;
   int64_t correct_ = 0;  // this rank's right top-1 answers since the last metrics line
 };
 
@@ -222,11 +229,9 @@ std::string FinetuneTask::progress_text(const nlohmann::ordered_json& line) cons
 }
 
 void FinetuneTask::export_result() {
-  const std::string adapter = finetune_adapter_file(stage_.config);
-  const auto pretrained_on = adapter.empty() ? std::nullopt : read_pretraining_video_ids(adapter);
   const std::string path = run_.export_file("model.pt", [&](auto& archive) {
     write_trained_classifier(archive, model_, data_.class_names());
-    if (pretrained_on) write_pretraining_video_ids(archive, *pretrained_on);
+    if (pretrained_on_) write_pretraining_video_ids(archive, *pretrained_on_);
   });
   if (stage_.mpi.is_root()) spdlog::info("fine-tuned model written to {}", path);
 }
@@ -253,14 +258,17 @@ void check_finetune_config(const StageContext& stage) {
   }
 }
 
-// No test clip of run.split may have been seen in pretraining the adapter.
-void refuse_adapter_that_saw_test_clips(const config::ExperimentConfig& config) {
+// The clip ids the adapter was pretrained on (none for a fresh one), after
+// refusing an adapter that has seen a test clip of run.split.
+std::optional<std::vector<std::string>> pretraining_clips_checked(const config::ExperimentConfig& config) {
   const std::string adapter = finetune_adapter_file(config);
-  if (adapter.empty()) return;
-  if (const auto pretrained_on = read_pretraining_video_ids(adapter)) {
+  if (adapter.empty()) return std::nullopt;
+  auto pretrained_on = read_pretraining_video_ids(adapter);
+  if (pretrained_on) {
     refuse_test_clips_in_pretraining(*pretrained_on, test_clip_ids(config), config.run.split, adapter,
                                      "finetune.init_adapter");
   }
+  return pretrained_on;
 }
 
 }  // namespace
@@ -268,8 +276,9 @@ void refuse_adapter_that_saw_test_clips(const config::ExperimentConfig& config) 
 int run_finetune(const StageContext& stage) {
   const config::FinetuneConfig& c = stage.config.finetune;
   check_finetune_config(stage);
-  refuse_adapter_that_saw_test_clips(stage.config);
-  return run_training_stage(stage, c.threads, [&] { return FinetuneTask(stage, c).run(); });
+  auto pretrained_on = pretraining_clips_checked(stage.config);
+  return run_training_stage(stage, c.threads,
+                            [&] { return FinetuneTask(stage, c, std::move(pretrained_on)).run(); });
 }
 
 }  // namespace dap

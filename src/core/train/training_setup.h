@@ -1,6 +1,6 @@
-// The pieces every training stage sets up the same way (dap-pretrain now,
-// dap-finetune later): the device of this rank, the gradient all-reduce that
-// goes with it, AdamW with DINO's parameter groups, per-step schedules and
+// The pieces every training stage sets up the same way (dap-pretrain and
+// dap-finetune): the device of this rank, the gradient all-reduce that goes
+// with it, AdamW with DINO's parameter groups, the loader's view settings and
 // moving a loader batch to the device.
 #pragma once
 
