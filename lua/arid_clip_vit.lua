@@ -31,9 +31,12 @@ return {
       manifest_format = "arid",
       class_map = "assets/arid/ARID_v1_mapping_table.txt",
     },
-    -- 16 stored frames per clip, so the 8 sampled per view can jitter inside their segments.
-    sampling = { mode = "uniform", num_frames = 16 },
-    resize = { height = 224, width = 224, mode = "crop" },
+    -- 32 stored frames per clip: each of a view's 8 segments holds 4 candidates, so training
+    -- jitter and the local view's own frame indices have frames to choose from.
+    sampling = { mode = "uniform", num_frames = 32 },
+    -- Global views keep the whole frame (paper 3.1): ARID's 320x240 is resized to 224x224
+    -- (stretched, nothing cut away; METHOD.md 2).
+    resize = { height = 224, width = 224, mode = "stretch" },
   },
 
   pretrain = {
@@ -45,7 +48,10 @@ return {
 
   finetune = {
     data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
-    head = { kind = "text", text = { weights = weights } },
+    -- Paper 4.1 / ActionCLIP: the text encoder is fine-tuned too (lr_text 5e-6, a random
+    -- template per class each step) with ActionCLIP's symmetric KL loss.
+    head = { kind = "text", text = { weights = weights, train_encoder = true } },
+    loss = "actionclip_kl",
   },
 
   evaluate = {

@@ -1,6 +1,9 @@
 -- Paper Table 1 / Table 4, ARID fully supervised, R(2+1)D-34 + DAP (DarkLight's backbone):
 -- IG65M weights (r2plus1d_34_clip32_ig65m_from_scratch-449a7af9.pth) at $DAP_R2PLUS1D_IG65M,
--- 64 frames at 112x112, PAB over the four stages, a linear head (no text encoder).
+-- 64 frames at 112x112, PAB over the four stages, and as paper 4.1 CLIP's text encoder as the
+-- classifier (lua/arid_clip_vit.lua's text head: weights $DAP_CLIP_VIT_B16, text encoder
+-- fine-tuned, ActionCLIP's loss). A linear head instead: finetune.head.kind=linear
+-- finetune.loss=cross_entropy (give it its own run.name).
 -- Data as in lua/arid_clip_vit.lua. Table 4's ablations: pretrain.adapter.mode=lock_encoder,
 -- pretrain.backbone.train_encoder=true (give each its own run.name).
 local root = os.getenv("ARID_ROOT") or "data/ARID_v1"
@@ -11,8 +14,11 @@ return {
   run = { name = "arid_r2plus1d" },
 
   preprocess = {
-    sampling = { mode = "uniform", num_frames = 64 },
-    resize = { height = 112, width = 112, mode = "crop" },
+    -- 128 stored frames (about every frame of most ARID clips): 2 candidates in each of the
+    -- 64 segments, for training jitter and the local view's own frames.
+    sampling = { mode = "uniform", num_frames = 128 },
+    -- The whole 320x240 frame resized to 112x112 (METHOD.md 2).
+    resize = { height = 112, width = 112, mode = "stretch" },
   },
 
   pretrain = {
@@ -24,14 +30,13 @@ return {
     adapter = { width = 512, num_layers = 4, input_widths = { 64, 128, 256, 512 }, num_frames = 8, heads = 8 },
     -- torchvision / IG65M video normalisation; 112 = 7 mix cells of 16 px.
     views = {
-      num_frames = 64, size = 112, local_size = 48, patch_size = 16, jitter = false,
+      num_frames = 64, size = 112, local_size = 48, patch_size = 16, jitter = true,
       mean = { 0.43216, 0.394666, 0.37645 }, std = { 0.22803, 0.22145, 0.216989 },
     },
   },
 
   finetune = {
     data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
-    head = { kind = "linear" },
   },
 
   evaluate = {

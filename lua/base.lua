@@ -12,6 +12,10 @@ return {
     -- split name (e.g. "1" for ARID split 1): replaces "{split}" in every ids list and
     -- names the pretraining and fine-tuning folders, so each split has its own pretraining
     split = "",
+    -- what a seed varies: "finetune" (finetune.seed; one pretraining per split) or "chain"
+    -- (pretraining, the pseudo-label teacher's "{seed}" and fine-tuning: pretrain.seed must
+    -- equal finetune.seed, each seed gets its own pretraining folder); the tables say which
+    seed_scope = "finetune",
   },
 
   -- dap-preprocess: videos -> HDF5 shards (original + enhanced frames)
@@ -113,6 +117,8 @@ return {
     adapter = {
       -- pab: progressive adaptation block; lock_encoder: temporal transformer over the last layer (one of "pab", "lock_encoder")
       mode = "pab",
+      -- lock_encoder's input per frame: the last layer's class token (width of the backbone), or CLIP's projected image embedding (ActionCLIP; width = backbone.clip.output_dim) (one of "class_token", "embedding")
+      lock_input = "class_token",
       -- width D of prompts, tokens and the video feature [1, 8192]
       width = 768,
       -- learnable prompts M [1, 1024]
@@ -199,6 +205,10 @@ return {
       weight_decay_end = 0.04,
       -- per-parameter gradient norm limit (0: no clipping) [0, 1000000]
       clip_grad = 3.0,
+      -- AdamW's decay rates of the moment estimates {beta1, beta2} (torch's defaults, as DINO) [0, 0.999999]
+      betas = { 0.9, 0.999 },
+      -- AdamW's epsilon [1e-12, 1]
+      eps = 1e-08,
       -- epochs during which the head's last layer gets no update [0, 100000]
       freeze_last_layer_epochs = 1,
     },
@@ -252,7 +262,7 @@ return {
       source = "manifest",
       -- predictions.h5 of the teacher model (source = pseudo)
       predictions = "",
-      -- which pseudo-labels are kept: softmax confidence >= threshold, or the k most confident per class (one of "threshold", "topk_per_class")
+      -- which pseudo-labels are kept: all (no filtering), softmax confidence >= threshold, or the k most confident per class (one of "all", "threshold", "topk_per_class")
       selection = "threshold",
       -- confidence threshold (selection = threshold) [0, 1]
       threshold = 0.5,
@@ -269,7 +279,7 @@ return {
     input = "original",
     -- the classification head
     head = {
-      -- text: ActionCLIP-style video-text matching with CLIP's text encoder (frozen) and class prompts; linear: a linear layer on the video feature (one of "text", "linear")
+      -- text: ActionCLIP-style video-text matching with CLIP's text encoder and class prompts; linear: a linear layer on the video feature (one of "text", "linear")
       kind = "text",
       -- the text head (kind = text)
       text = {
@@ -296,8 +306,12 @@ return {
         vocab = "assets/clip/bpe_simple_vocab_16e6.txt.gz",
         -- multiplier of the cosine similarities (CLIP: exp(4.6052) = 100) [0.001, 1000000]
         logit_scale = 100.0,
+        -- fine-tune the text encoder too (at optim.lr_text; a random template per class each step, as ActionCLIP); false: class embeddings computed once and frozen
+        train_encoder = false,
       },
     },
+    -- cross_entropy: over the classes; actionclip_kl: ActionCLIP's symmetric KL between the batch's video-text similarities and its same-label matrix (text head only) (one of "cross_entropy", "actionclip_kl")
+    loss = "cross_entropy",
     -- AdamW with two learning-rate groups, warm-up + cosine
     optim = {
       -- clips per step over all ranks (must divide by the rank count) [1, 10000000]
@@ -310,6 +324,8 @@ return {
       lr_pretrained = 5e-06,
       -- learning rate of new modules (head, fresh adapter) [0, 10]
       lr_new = 5e-05,
+      -- learning rate of the text encoder (head.text.train_encoder = true) [0, 10]
+      lr_text = 5e-06,
       -- learning rates end at this fraction of their peak (cosine) [0, 1]
       min_lr_fraction = 0.0,
       -- epochs of linear learning-rate warm-up from 0 [0, 100000]
@@ -320,6 +336,10 @@ return {
       clip_grad = 0.0,
       -- label smoothing of the cross-entropy [0, 1]
       label_smoothing = 0.0,
+      -- AdamW's decay rates of the moment estimates {beta1, beta2} (ActionCLIP's) [0, 0.999999]
+      betas = { 0.9, 0.98 },
+      -- AdamW's epsilon [1e-12, 1]
+      eps = 1e-08,
     },
     -- background batch preparation
     loader = {

@@ -28,8 +28,10 @@ return {
       manifest_format = "dailyda",
       class_names = { "drink", "jump", "pick", "pour", "push", "run", "walk", "wave" },
     },
-    sampling = { mode = "uniform", num_frames = 16 },
-    resize = { height = 224, width = 224, mode = "crop" },
+    -- 32 stored frames (4 candidates per segment of a view's 8) and the whole frame
+    -- resized to 224x224, as lua/arid_clip_vit.lua.
+    sampling = { mode = "uniform", num_frames = 32 },
+    resize = { height = 224, width = 224, mode = "stretch" },
     output = { dir = "out/data/dailyda_" .. target },
   },
 
@@ -40,7 +42,9 @@ return {
 
   finetune = {
     data = { ids = root .. "/" .. target .. "/" .. target .. "_msda_train.txt", ids_format = "dailyda" },
-    head = { kind = "text", text = { weights = weights } },
+    -- ActionCLIP's fine-tuning: text encoder trained too, its symmetric KL loss.
+    head = { kind = "text", text = { weights = weights, train_encoder = true } },
+    loss = "actionclip_kl",
   },
 
   evaluate = {

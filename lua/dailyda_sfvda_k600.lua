@@ -16,9 +16,11 @@ return {
   finetune = {
     labels = {
       source = "pseudo",
-      predictions = runs .. "/dailyda_source_k600/teacher_on_A11/predictions.h5",
+      predictions = runs .. "/dailyda_source_k600/teacher_on_A11/seed{seed}/predictions.h5",
+      -- The paper gives no selection rule; these configs keep the 60 most confident clips
+      -- per class (about half of A11's training clips). selection = "all" keeps every one.
       selection = "topk_per_class",
-      k_per_class = 60,  -- about half of A11's training clips per class
+      k_per_class = 60,
     },
   },
 

@@ -11,5 +11,5 @@ return {
   finetune = {
     data = { shards = { "out/data/dailyda_Kinetics", "out/data/dailyda_Moments", "out/data/dailyda_HMDB51" } },
   },
-  evaluate = { output = runs .. "/dailyda_source_all/teacher_on_A11" },
+  evaluate = { output = runs .. "/dailyda_source_all/teacher_on_A11/seed{seed}" },
 }

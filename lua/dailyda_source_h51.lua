@@ -15,5 +15,5 @@ return {
     output = { dir = "out/data/dailyda_" .. source },
   },
   finetune = { data = { shards = { "out/data/dailyda_" .. source } } },
-  evaluate = { output = runs .. "/dailyda_source_h51/teacher_on_A11" },
+  evaluate = { output = runs .. "/dailyda_source_h51/teacher_on_A11/seed{seed}" },
 }

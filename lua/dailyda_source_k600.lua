@@ -27,11 +27,16 @@ return {
     data = { shards = { "out/data/dailyda_" .. source }, ids = "" },
     init_adapter = "none",  -- the source model is plain ActionCLIP
   },
-  pretrain = { adapter = { mode = "lock_encoder" } },
+  -- ActionCLIP's "Transf" fusion over the 512-d CLIP frame embeddings, 6 layers, 8 heads.
+  pretrain = {
+    adapter = { mode = "lock_encoder", lock_input = "embedding", width = 512, heads = 8, temporal_layers = 6 },
+  },
 
   -- The teacher's predictions on the target's training clips (not a table entry).
   evaluate = {
     data = { shards = { "out/data/dailyda_ARID" }, ids = root .. "/ARID/ARID_msda_train.txt" },
-    output = runs .. "/dailyda_source_k600/teacher_on_A11",
+    -- "{seed}" is pretrain.seed: one teacher per seed when the whole chain varies
+    -- (--seeds ... --seed-scope chain); otherwise seed0.
+    output = runs .. "/dailyda_source_k600/teacher_on_A11/seed{seed}",
   },
 }

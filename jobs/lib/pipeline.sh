@@ -4,23 +4,27 @@
 # dap_pipeline_options ARGS...: parses the options both scripts take, in front of the rest:
 #   --dry-run            print the sbatch lines instead of submitting them
 #   --seeds 0,1,...      fine-tuning seeds (default 0)      --splits 1,2,...  splits (default: the config's)
+#   --seed-scope S       finetune or chain (default: the config's run.seed_scope): chain gives each
+#                        seed its own pretraining as well (pretrain.seed = the seed)
 #   --ranks N            MPI ranks per job (default 1)
 #   --sbatch "OPTS"      extra sbatch options for every job (partition, account, time, ...)
 #   --train-sbatch "OPTS" extra sbatch options for pretrain and finetune (e.g. --gpus-per-task=1)
 # leaving the rest in DAP_REST.
 # dap_submit_experiment CONFIG [key=value ...]: submits preprocess -> pretrain (an array,
-# one task per split: each split is pretrained on its own clips) -> finetune array, chained
+# one task per split, or per (seed, split) with seed scope chain: each split is pretrained
+# on its own clips) -> finetune array, chained
 # with afterok; sets DAP_RUN_FOLDER (run.root/run.name) and DAP_LAST_JOB (the array's id).
 # Pretraining is left out when finetune.init_adapter is "none" (a baseline).
 # dap_submit_aggregate DEPENDENCY CONFIG [key=value ...]: the evaluate.sbatch job.
 
 dap_pipeline_options() {
-  DAP_DRY_RUN=0 DAP_RANKS=1 DAP_SEED_LIST=0 DAP_SPLIT_LIST= DAP_SBATCH_ALL= DAP_SBATCH_TRAIN=
+  DAP_DRY_RUN=0 DAP_RANKS=1 DAP_SEED_LIST=0 DAP_SPLIT_LIST= DAP_SBATCH_ALL= DAP_SBATCH_TRAIN= DAP_SEED_SCOPE=
   while (($# > 0)); do
     case $1 in
       --dry-run) DAP_DRY_RUN=1; shift ;;
       --seeds) DAP_SEED_LIST=${2:?--seeds needs a list}; shift 2 ;;
       --splits) DAP_SPLIT_LIST=${2:?--splits needs a list}; shift 2 ;;
+      --seed-scope) DAP_SEED_SCOPE=${2:?--seed-scope needs finetune or chain}; shift 2 ;;
       --ranks) DAP_RANKS=${2:?--ranks needs a number}; shift 2 ;;
       --sbatch) DAP_SBATCH_ALL=${2?--sbatch needs options}; shift 2 ;;
       --train-sbatch) DAP_SBATCH_TRAIN=${2?--train-sbatch needs options}; shift 2 ;;
@@ -72,20 +76,23 @@ dap_submit_experiment() {
     echo "full_pipeline: the config does not load; see: $DAP_BIN/dap-finetune --config $config ${overrides[*]} --print-config" >&2
     return 2
   }
-  local run_root run_name init_adapter
+  local run_root run_name init_adapter scope
   run_root=$(dap_config_value "$resolved" run root)
   run_name=$(dap_config_value "$resolved" run name)
   init_adapter=$(dap_config_value "$resolved" finetune init_adapter)
+  scope=${DAP_SEED_SCOPE:-$(dap_config_value "$resolved" run seed_scope)}
   DAP_RUN_FOLDER=$run_root/$run_name
   local logs=$DAP_RUN_FOLDER/logs
   [[ $logs == /* ]] || logs=$DAP_REPO/$logs
   if ((!DAP_DRY_RUN)); then mkdir -p "$logs"; fi
 
-  local seeds_splits=(--seeds "$DAP_SEED_LIST") tasks
+  local seeds_splits=(--seeds "$DAP_SEED_LIST" --seed-scope "${scope:-finetune}") tasks pretrain_tasks
   [[ -n $DAP_SPLIT_LIST ]] && seeds_splits+=(--splits "$DAP_SPLIT_LIST")
   IFS=, read -r -a _seeds <<<"$DAP_SEED_LIST"
   IFS=, read -r -a _splits <<<"${DAP_SPLIT_LIST:-x}"
   tasks=$((${#_seeds[@]} * ${#_splits[@]}))
+  pretrain_tasks=${#_splits[@]}
+  [[ $scope != chain ]] || pretrain_tasks=$tasks
 
   # shellcheck disable=SC2206  # the option strings are split into words on purpose
   local all=(--export=ALL --chdir="$DAP_REPO" --kill-on-invalid-dep=yes $DAP_SBATCH_ALL)
@@ -96,17 +103,15 @@ dap_submit_experiment() {
     jobs/slurm/preprocess.sbatch "$config" "${overrides[@]}")
   job=$prep
   if [[ $init_adapter != none ]]; then
-    local splits=()
-    [[ -n $DAP_SPLIT_LIST ]] && splits=(--splits "$DAP_SPLIT_LIST")
     job=$(dap_sbatch "PRETRAIN_$run_name" "${all[@]}" "${train[@]}" -J "dap-pretrain-$run_name" -o "$logs/%x-%A_%a.out" \
-      --array=0-$((${#_splits[@]} - 1)) --dependency=afterok:"$prep" \
-      jobs/slurm/pretrain.sbatch "${splits[@]}" "$config" "${overrides[@]}")
+      --array=0-$((pretrain_tasks - 1)) --dependency=afterok:"$prep" \
+      jobs/slurm/pretrain.sbatch "${seeds_splits[@]}" "$config" "${overrides[@]}")
   fi
   DAP_LAST_JOB=$(dap_sbatch "FINETUNE_$run_name" "${all[@]}" "${train[@]}" -J "dap-finetune-$run_name" \
     -o "$logs/%x-%A_%a.out" --array=0-$((tasks - 1)) --dependency=afterok:"$job" \
     jobs/slurm/finetune.sbatch "${seeds_splits[@]}" "$config" "${overrides[@]}")
   local chain="preprocess $prep"
-  [[ $init_adapter != none ]] && chain+=", pretrain $job"
+  [[ $init_adapter != none ]] && chain+=", pretrain array $job ($pretrain_tasks task(s), seed scope ${scope:-finetune})"
   echo "== $run_name: $chain, finetune array $DAP_LAST_JOB ($tasks task(s): seeds $DAP_SEED_LIST${DAP_SPLIT_LIST:+, splits $DAP_SPLIT_LIST}); logs in $logs"
 }
 

@@ -5,7 +5,10 @@
 #   jobs/local/finetune.sh -n 2 --seeds 0,1,2 lua/finetune_tiny.lua
 #
 # Usage:
-#   jobs/local/finetune.sh [-n RANKS] [--seeds 0,1,...] [--splits 1,2,...] CONFIG [key.path=value ...]
+#   jobs/local/finetune.sh [-n RANKS] [--seeds 0,1,...] [--splits 1,2,...] [--seed-scope finetune|chain] \
+#       CONFIG [key.path=value ...]
+# --seed-scope chain: each seed also picks its own pretraining and pseudo-label teacher
+# (pretrain.seed = the seed; run those with the same --seeds --seed-scope chain first).
 # Environment:
 #   DAP_BUILD_DIR   build folder holding bin/dap-finetune and bin/dap-evaluate (default: <repo>/build)
 set -euo pipefail

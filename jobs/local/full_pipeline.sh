@@ -7,7 +7,8 @@
 # interrupted continues from its checkpoint when the script is run again.
 #   jobs/local/full_pipeline.sh -n 2 --seeds 0,1,2 lua/finetune_tiny.lua
 # Usage:
-#   jobs/local/full_pipeline.sh [-n RANKS] [--seeds 0,1,...] [--splits 1,2,...] CONFIG [key.path=value ...]
+#   jobs/local/full_pipeline.sh [-n RANKS] [--seeds 0,1,...] [--splits 1,2,...] [--seed-scope finetune|chain]
+#       CONFIG [key.path=value ...]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,12 +18,12 @@ if [[ ${1:-} == -n ]]; then
   shift 2
 fi
 sweep=()
-while [[ ${1:-} == --seeds || ${1:-} == --splits ]]; do
+while [[ ${1:-} == --seeds || ${1:-} == --splits || ${1:-} == --seed-scope ]]; do
   sweep+=("$1" "${2:?$1 needs a list}")
   shift 2
 done
 if (($# < 1)); then
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 config=$1
@@ -36,13 +37,15 @@ resolved=$(cd "$DAP_REPO" && "$DAP_BIN/dap-finetune" --config "$config" "$@" --p
   exit 2
 }
 
+# A config with run.seed_scope = "chain" varies the whole chain per seed without the option.
+if [[ $(dap_config_value "$resolved" run seed_scope) == chain && " ${sweep[*]} " != *" --seed-scope "* ]]; then
+  sweep+=(--seed-scope chain)
+fi
+
 "$here/preprocess.sh" "${ranks[@]}" "$config" "$@"
 if [[ $(dap_config_value "$resolved" finetune init_adapter) != none ]]; then
-  splits=()
-  for ((i = 0; i < ${#sweep[@]}; i += 2)); do
-    [[ ${sweep[i]} == --splits ]] && splits=(--splits "${sweep[i + 1]}")
-  done
-  "$here/pretrain.sh" "${ranks[@]}" "${splits[@]}" "$config" "$@"
+  # One pretraining per split (per seed too with --seed-scope chain); pretrain.sh ignores seeds otherwise.
+  "$here/pretrain.sh" "${ranks[@]}" "${sweep[@]}" "$config" "$@"
 fi
 "$here/finetune.sh" "${ranks[@]}" "${sweep[@]}" "$config" "$@"
 "$here/evaluate.sh" "$config" "$@"

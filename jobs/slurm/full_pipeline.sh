@@ -11,9 +11,10 @@
 #
 # Usage (from anywhere; paths in the config are relative to the repository root):
 #   jobs/slurm/full_pipeline.sh [--dry-run] [--seeds 0,1,2,3,4] [--splits 1,2,3] [--ranks N]
-#       [--sbatch "-p PART -A ACCOUNT -t 04:00:00"] [--train-sbatch "--gpus-per-task=1"]
-#       CONFIG [key.path=value ...]
+#       [--seed-scope finetune|chain] [--sbatch "-p PART -A ACCOUNT -t 04:00:00"]
+#       [--train-sbatch "--gpus-per-task=1"] CONFIG [key.path=value ...]
 # --dry-run prints the sbatch lines (job ids as $PREPROCESS_<run.name>, ...) and submits nothing.
+# --seed-scope chain (or run.seed_scope = "chain"): each seed gets its own pretraining too.
 # Prints the job ids and where the results will appear.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/pipeline.sh"
 dap_pipeline_options "$@"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 config=${DAP_REST[0]}

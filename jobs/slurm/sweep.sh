@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Several experiments on Slurm at once, each as its own pipeline (jobs/slurm/full_pipeline.sh:
 # preprocess -> pretrain -> finetune array over seeds x splits), and one aggregation after all
-# of them into a single table, e.g. the paper's Table 4 ablations over five seeds:
-#   jobs/slurm/sweep.sh --seeds 0,1,2,3,4 --name table4 \
-#       lua/arid_r2plus1d.lua run.name=pab :: \
-#       lua/arid_r2plus1d.lua run.name=lock pretrain.adapter.mode=lock_encoder evaluate.result.row=lock :: \
-#       lua/arid_r2plus1d.lua run.name=train pretrain.backbone.train_encoder=true evaluate.result.row=train
+# of them into a single table, e.g. the paper's Table 4 ablations on ARID (docs/EXPERIMENTS.md):
+#   jobs/slurm/sweep.sh --splits 1,2,3 --name table4_arid \
+#       lua/arid_r2plus1d_baseline.lua :: lua/arid_r2plus1d_train_encoder.lua :: \
+#       lua/arid_r2plus1d_lock_encoder.lua :: lua/arid_r2plus1d.lua
 # Experiments are separated by "::", each a config and its overrides; their run folders
 # (run.root/run.name) must differ. The table goes to <first run.root>/sweeps/<name>/.
-# Options as full_pipeline.sh (--dry-run, --seeds, --splits, --ranks, --sbatch,
+# Options as full_pipeline.sh (--dry-run, --seeds, --splits, --seed-scope, --ranks, --sbatch,
 # --train-sbatch), plus --name NAME (default: sweep).
 set -euo pipefail
 
@@ -24,7 +23,7 @@ while (($# > 0)); do
 done
 dap_pipeline_options "${args[@]}"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 

@@ -83,7 +83,8 @@ int run_predict(const StageContext& stage) {
   write_predictions((folder / "predictions.h5").string(), p);
   const ClassificationMetrics metrics = compute_classification_metrics(p);
   nlohmann::ordered_json json;
-  json["result"] = result_label(c.result.table, c.result.row, c.result.column, folder.filename().string());
+  json["result"] = result_label(c.result.table, c.result.row, c.result.column, folder.filename().string(),
+                                config.run.seed_scope);
   json["model"] = model.description;
   const nlohmann::ordered_json metric_values = metrics_to_json(metrics, p.class_names);
   for (const auto& item : metric_values.items()) json[item.key()] = item.value();

@@ -12,8 +12,12 @@ namespace fs = std::filesystem;
 namespace dap {
 
 nlohmann::ordered_json result_label(const std::string& table, const std::string& row, const std::string& column,
-                                    const std::string& seed_or_split) {
-  return {{"table", table}, {"row", row}, {"column", column}, {"seed_or_split", seed_or_split}};
+                                    const std::string& seed_or_split, const std::string& seed_scope) {
+  return {{"table", table},
+          {"row", row},
+          {"column", column},
+          {"seed_or_split", seed_or_split},
+          {"seed_scope", seed_scope}};
 }
 
 std::vector<RunResult> run_results_from_metrics(const nlohmann::json& metrics, const std::string& config_path,
@@ -33,6 +37,7 @@ std::vector<RunResult> run_results_from_metrics(const nlohmann::json& metrics, c
     base.row = label.at("row").get<std::string>();
     base.column = label.at("column").get<std::string>();
     base.seed_or_split = label.at("seed_or_split").get<std::string>();
+    base.seed_scope = label.value("seed_scope", std::string("finetune"));
   } catch (const nlohmann::json::exception& e) {
     throw BadInputError(source + ": bad \"result\" entry: " + e.what());
   }

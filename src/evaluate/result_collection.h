@@ -12,9 +12,10 @@
 
 namespace dap {
 
-// The "result" entry of metrics.json. An empty column means two columns, "Top-1" and "Top-5".
+// The "result" entry of metrics.json. An empty column means two columns, "Top-1"
+// and "Top-5"; seed_scope is run.seed_scope (metrics.json without it: "finetune").
 nlohmann::ordered_json result_label(const std::string& table, const std::string& row, const std::string& column,
-                                    const std::string& seed_or_split);
+                                    const std::string& seed_or_split, const std::string& seed_scope = "finetune");
 
 // One RunResult per reported number of `metrics` (a parsed metrics.json) whose
 // resolved config lies at `config_path`. InputError naming `source` when keys are missing.

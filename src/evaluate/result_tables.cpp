@@ -103,6 +103,32 @@ std::string write_temporary(const std::string& path, const std::string& text) {
   return temporary;
 }
 
+// What the seeds of the table's rows varied (run.seed_scope), so a reader
+// knows whether the std covers pretraining and pseudo-labels too.
+std::string seed_scope_note(const ResultTable& table) {
+  std::map<std::string, std::vector<std::string>> rows_of;
+  for (const auto& row : table.rows) {
+    for (const auto& cell : table.cells) {
+      if (cell.row != row || cell.column == kAverageColumn) continue;
+      rows_of[cell.seed_scope].push_back(row);
+      break;
+    }
+  }
+  const auto meaning = [](const std::string& scope) {
+    return scope == "chain" ? std::string("the whole chain (pretraining, pseudo-label teacher, fine-tuning)")
+                            : std::string("fine-tuning only");
+  };
+  if (rows_of.size() == 1) return "Seeds varied " + meaning(rows_of.begin()->first) + ".\n";
+  std::string note = "Seeds varied";
+  bool first = true;
+  for (const auto& [scope, rows] : rows_of) {
+    note += (first ? " " : "; ") + meaning(scope) + " in";
+    first = false;
+    for (size_t i = 0; i < rows.size(); ++i) note += (i ? ", " : " ") + markdown_text(rows[i]);
+  }
+  return note + ".\n";
+}
+
 }  // namespace
 
 const ResultCell* ResultTable::find(const std::string& row, const std::string& column) const {
@@ -133,6 +159,7 @@ std::vector<ResultTable> aggregate_results(const std::vector<RunResult>& runs) {
       ResultCell cell;
       cell.row = run.row;
       cell.column = run.column;
+      cell.seed_scope = run.seed_scope;
       table.cells.push_back(cell);
     }
     ResultCell& cell = table.cells[cell_it->second];
@@ -171,9 +198,11 @@ std::string render_markdown(const std::vector<ResultTable>& tables) {
       }
       md += " |\n";
     }
+    md += "\n";
     if (!uneven && !counts.empty()) {
-      md += "\nMean ± sample std over n = " + std::to_string(*counts.begin()) + " run(s) per cell.\n";
+      md += "Mean ± sample std over n = " + std::to_string(*counts.begin()) + " run(s) per cell. ";
     }
+    md += seed_scope_note(table);
   }
   return md;
 }

@@ -19,11 +19,13 @@ struct RunResult {
   std::string seed_or_split;  // e.g. "seed 3" or "split1"
   double value = 0;
   std::string config_path;    // the resolved config of that run
+  std::string seed_scope = "finetune";  // run.seed_scope: what its seed varied
 };
 
 // One cell: the runs of one (table, row, column), in input order.
 struct ResultCell {
   std::string row, column;
+  std::string seed_scope;  // of its first run
   double mean = 0;
   double std_dev = 0;  // sample standard deviation (n - 1); 0 when n == 1
   int64_t n = 0;

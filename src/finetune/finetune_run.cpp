@@ -10,6 +10,7 @@
 
 #include "core/base/error.h"
 #include "core/base/log.h"
+#include "core/base/random.h"
 #include "core/config/config_binding.h"
 #include "core/data/batch_loader.h"
 #include "core/data/clip_selection.h"
@@ -22,6 +23,7 @@
 #include "core/train/schedules.h"
 #include "core/train/training_loop.h"
 #include "core/train/training_setup.h"
+#include "finetune/actionclip_loss.h"
 #include "finetune/pseudo_labels.h"
 
 namespace fs = std::filesystem;
@@ -43,11 +45,12 @@ std::string finetune_identity(const config::ExperimentConfig& experiment) {
 
 // Pseudo-labels from the teacher's predictions (finetune.labels), written
 // beside the run with how many of them are right where the truth is known.
-std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, const std::vector<std::string>& classes,
-                                              const std::string& folder, bool root) {
-  const Predictions teacher = read_predictions(c.predictions);
+std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, const std::string& predictions,
+                                              const std::vector<std::string>& classes, const std::string& folder,
+                                              bool root) {
+  const Predictions teacher = read_predictions(predictions);
   if (teacher.class_names != classes) {
-    throw InputError("finetune.labels.predictions: the classes of '" + c.predictions +
+    throw InputError("finetune.labels.predictions: the classes of '" + predictions +
                      "' differ from the training shards' classes");
   }
   PseudoLabelSettings settings;
@@ -60,9 +63,11 @@ std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, con
     const auto accuracy = pseudo_label_accuracy(labels, teacher.video_ids, teacher.labels);
     fs::create_directories(folder);
     write_pseudo_labels((fs::path(folder) / "pseudo_labels.csv").string(), labels);
-    spdlog::info("pseudo-labels: {} of {} videos selected ({} {}); correct where the truth is known: {} of {} ({:.2f}%)",
-                 labels.size(), teacher.size(), c.selection,
-                 c.selection == "threshold" ? std::to_string(c.threshold) : std::to_string(c.k_per_class),
+    const std::string rule = c.selection == "all"         ? "all"
+                             : c.selection == "threshold" ? "threshold " + std::to_string(c.threshold)
+                                                          : "topk_per_class " + std::to_string(c.k_per_class);
+    spdlog::info("pseudo-labels: {} of {} videos selected ({}); correct where the truth is known: {} of {} ({:.2f}%)",
+                 labels.size(), teacher.size(), rule,
                  accuracy.correct, accuracy.with_truth, accuracy.accuracy);
   }
   return labels;
@@ -86,8 +91,11 @@ class FinetuneTask : public TrainingTask {
                        " name no classes: set preprocess.data.class_names or class_map and preprocess again");
     }
     if (c.labels.source == "pseudo") {
-      apply_pseudo_labels(data_, choose_pseudo_labels(c.labels, data_.class_names(), run_.folder(), stage.mpi.is_root()),
-                          c.labels.predictions, selection_);
+      const std::string predictions = teacher_predictions_file(stage.config);
+      apply_pseudo_labels(data_,
+                          choose_pseudo_labels(c.labels, predictions, data_.class_names(), run_.folder(),
+                                               stage.mpi.is_root()),
+                          predictions, selection_);
     }
     keep_labelled(selection_);
     sampler_ = std::make_unique<DistributedSampler>(selection_.clips, c.optim.global_batch, stage.mpi.rank(),
@@ -105,8 +113,10 @@ class FinetuneTask : public TrainingTask {
     }
     model_->to(device_);
     reducer_ = make_gradient_reducer(device_);
-    optimizer_ = make_adamw(*model_, {c.optim.lr_pretrained, c.optim.lr_new}, c.optim.weight_decay,
-                            [this](const std::string& name) { return built_.pretrained.count(name) ? 0 : 1; });
+    optimizer_ = make_adamw(*model_, learning_rates(1.0), c.optim, [this](const std::string& name) -> size_t {
+      if (is_text_encoder_parameter(name)) return 2;
+      return built_.pretrained.count(name) ? 0 : 1;
+    });
     averager_ = std::make_unique<GradientAverager>(trainable_parameters(*model_), *reducer_, stage.mpi.size());
   }
 
@@ -120,11 +130,20 @@ class FinetuneTask : public TrainingTask {
   std::string progress_text(const nlohmann::ordered_json& line) const override;
   void export_result() override;
   std::vector<CurvePlot> curves() const override {
-    return {{"loss.png", {"loss"}, "cross-entropy"}, {"accuracy.png", {"train_top1"}, "train top-1 (%)"}};
+    return {{"loss.png", {"loss"}, c_.loss == "cross_entropy" ? "cross-entropy" : "ActionCLIP KL loss"},
+            {"accuracy.png", {"train_top1"}, "train top-1 (%)"}};
   }
   std::string activity() const override { return "fine-tuning"; }
 
  private:
+  // The learning rate of each parameter set (pretrained, new, text encoder when trained) at `factor` of its peak.
+  std::vector<double> learning_rates(double factor) const {
+    std::vector<double> lrs = {c_.optim.lr_pretrained * factor, c_.optim.lr_new * factor};
+    if (c_.head.kind == "text" && c_.head.text.train_encoder) lrs.push_back(c_.optim.lr_text * factor);
+    return lrs;
+  }
+  torch::Tensor class_scores_and_loss(const torch::Tensor& clips, const torch::Tensor& labels, torch::Tensor& loss);
+
   const StageContext& stage_;
   const config::FinetuneConfig& c_;
   torch::Device device_;
@@ -170,9 +189,13 @@ std::unique_ptr<BatchLoader> FinetuneTask::start(int64_t first_step, int64_t end
                      : "",
                  stage_.mpi.size(), sampler_->local_batch(), sampler_->steps_per_epoch(), first_step, end_step,
                  run_.total_steps);
-    spdlog::info("head {}, adapter {}, backbone {}; {} pretrained parameter tensors at lr {}, the rest at lr {}",
-                 c_.head.kind, adapter.empty() ? "fresh" : adapter, c_.train_backbone ? "trained" : "frozen",
-                 built_.pretrained.size(), c_.optim.lr_pretrained, c_.optim.lr_new);
+    const std::string text =
+        model_->trains_text_encoder() ? fmt::format(" (text encoder trained at lr {})", c_.optim.lr_text) : "";
+    spdlog::info("head {}{}, loss {}, adapter {}, backbone {}; {} pretrained parameter tensors at lr {}, the rest "
+                 "at lr {}",
+                 c_.head.kind, text, c_.loss, adapter.empty() ? "fresh" : adapter,
+                 c_.train_backbone ? "trained" : "frozen", built_.pretrained.size(), c_.optim.lr_pretrained,
+                 c_.optim.lr_new);
   }
   return std::make_unique<BatchLoader>(data_, *sampler_, view_settings(stage_.config.pretrain.views, c_.input),
                                        static_cast<uint64_t>(c_.seed), first_step, end_step, c_.loader.workers,
@@ -182,16 +205,14 @@ std::unique_ptr<BatchLoader> FinetuneTask::start(int64_t first_step, int64_t end
 double FinetuneTask::train_step(const Batch& batch) {
   const int64_t epoch = run_.step / sampler_->steps_per_epoch();
   const double factor = lr_factor_[static_cast<size_t>(run_.step)];
-  set_learning_rate_and_decay(*optimizer_, {c_.optim.lr_pretrained * factor, c_.optim.lr_new * factor},
-                              c_.optim.weight_decay);
+  set_learning_rate_and_decay(*optimizer_, learning_rates(factor), c_.optim.weight_decay);
   model_->train();
   model_->backbone()->eval();  // BatchNorm statistics stay as pretrained
   const torch::Tensor clips = batch_clips_to_device(batch, device_);
   const torch::Tensor labels = torch::tensor(std::vector<int64_t>(batch.labels.begin(), batch.labels.end()),
                                              torch::kLong).to(device_);
-  const torch::Tensor logits = model_->forward(clips);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(
-      logits, labels, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(c_.optim.label_smoothing));
+  torch::Tensor loss;
+  const torch::Tensor logits = class_scores_and_loss(clips, labels, loss);
   const double local_loss = loss.item<double>();
   run_.check_finite(local_loss, epoch);
   optimizer_->zero_grad();
@@ -201,6 +222,31 @@ double FinetuneTask::train_step(const Batch& batch) {
   optimizer_->step();
   correct_ += logits.argmax(1).eq(labels).sum().item<int64_t>();
   return allreduce_mean(local_loss);
+}
+
+// Class scores [B, C] of the batch and its loss (finetune.loss). With a
+// trained text encoder each class is matched through one template drawn for
+// this step (the same on every rank), as ActionCLIP draws one per text.
+torch::Tensor FinetuneTask::class_scores_and_loss(const torch::Tensor& clips, const torch::Tensor& labels,
+                                                  torch::Tensor& loss) {
+  torch::Tensor logits;
+  if (model_->trains_text_encoder()) {
+    std::vector<int64_t> templates;
+    std::mt19937_64 rng(mix_seed({static_cast<uint64_t>(c_.seed), static_cast<uint64_t>(run_.step), 0x7e47u}));
+    for (int64_t k = 0; k < model_->num_classes(); ++k) {
+      templates.push_back(static_cast<int64_t>(random_below(rng, static_cast<uint64_t>(model_->num_templates()))));
+    }
+    logits = model_->match_text(model_->video_embedding(clips), model_->step_class_embeddings(templates));
+  } else {
+    logits = model_->forward(clips);
+  }
+  if (c_.loss == "actionclip_kl") {
+    loss = actionclip_kl_loss(logits.index_select(1, labels), labels);  // column j: the text of clip j's class
+  } else {
+    loss = torch::nn::functional::cross_entropy(
+        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(c_.optim.label_smoothing));
+  }
+  return logits;
 }
 
 nlohmann::ordered_json FinetuneTask::metrics_line(const LogWindow& window) {
@@ -229,6 +275,7 @@ std::string FinetuneTask::progress_text(const nlohmann::ordered_json& line) cons
 }
 
 void FinetuneTask::export_result() {
+  model_->refresh_class_embeddings();  // a trained text encoder's classes, as evaluation uses them
   const std::string path = run_.export_file("model.pt", [&](auto& archive) {
     write_trained_classifier(archive, model_, data_.class_names());
     if (pretrained_on_) write_pretraining_video_ids(archive, *pretrained_on_);
@@ -252,8 +299,8 @@ void check_finetune_config(const StageContext& stage) {
     fail("finetune.init_adapter", "'" + adapter + "' does not exist (run dap-pretrain first, name another "
                                   "adapter.pt, or set \"none\" for the baseline)");
   }
-  if (c.labels.source == "pseudo" && !fs::is_regular_file(c.labels.predictions)) {
-    fail("finetune.labels.predictions", "'" + c.labels.predictions + "' does not exist (dap-evaluate's predict task "
+  if (c.labels.source == "pseudo" && !fs::is_regular_file(teacher_predictions_file(stage.config))) {
+    fail("finetune.labels.predictions", "'" + teacher_predictions_file(stage.config) + "' does not exist (dap-evaluate's predict task "
                                         "writes predictions.h5)");
   }
 }

@@ -24,8 +24,8 @@ struct Candidate {
 };
 
 void check_settings(const PseudoLabelSettings& s) {
-  if (s.mode != "threshold" && s.mode != "topk_per_class") {
-    throw ConfigError("unknown pseudo-label mode '" + s.mode + "' (threshold or topk_per_class)");
+  if (s.mode != "all" && s.mode != "threshold" && s.mode != "topk_per_class") {
+    throw ConfigError("unknown pseudo-label mode '" + s.mode + "' (all, threshold or topk_per_class)");
   }
   if (!(s.temperature > 0)) throw ConfigError("pseudo-label temperature must be > 0, got " + std::to_string(s.temperature));
   if (s.mode == "threshold" && !(s.threshold >= 0 && s.threshold <= 1)) {
@@ -56,7 +56,9 @@ std::vector<PseudoLabel> select_pseudo_labels(const Predictions& p, const Pseudo
     candidates.push_back({v, static_cast<int32_t>(top), confidence});
   }
   std::vector<Candidate> chosen;
-  if (settings.mode == "threshold") {
+  if (settings.mode == "all") {
+    chosen = candidates;  // every video with its top-1 class, no filtering
+  } else if (settings.mode == "threshold") {
     for (const auto& c : candidates) {
       if (c.confidence >= settings.threshold) chosen.push_back(c);
     }

@@ -15,6 +15,7 @@
 namespace dap {
 
 struct PseudoLabelSettings {
+  // "all": every video with its top-1 class (no filtering).
   // "threshold": keep a video when the softmax probability of its top-1 class is >= threshold.
   // "topk_per_class": for each class c, keep the k_per_class videos whose top-1 is c with the
   // highest probability of c (ties: the earlier video).

@@ -106,7 +106,7 @@ class PretrainTask : public TrainingTask {
     backbone_->to(device_);
     student_->to(device_);
     teacher_->to(device_);
-    optimizer_ = make_adamw(*student_, c.optim.lr, c.optim.weight_decay);
+    optimizer_ = make_adamw(*student_, c.optim.lr, c.optim);
     averager_ = std::make_unique<GradientAverager>(trainable_parameters(*student_), *reducer_, stage.mpi.size());
     run_.total_steps = schedules_.total_steps();
     run_.end_step = c.optim.max_steps > 0 ? std::min(c.optim.max_steps, run_.total_steps) : run_.total_steps;
@@ -192,19 +192,20 @@ double PretrainTask::train_step(const Batch& batch) {
   // Backbone features: computed once per view and shared by student and teacher
   // when the backbone is frozen; the "train encoder" ablation runs each network's own.
   auto t0 = Clock::now();
+  const bool embedding = c_.adapter.reads_embedding();
   std::vector<torch::Tensor> teacher_in, student_in;
   {
     torch::NoGradGuard no_grad;
     VideoBackbone& teacher_backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
-    teacher_in = teacher_backbone->layer_features(views.global);
+    teacher_in = teacher_backbone->layer_features(views.global, embedding);
     if (!student_->owns_backbone()) {
-      const auto local = backbone_->layer_features(views.local);
+      const auto local = backbone_->layer_features(views.local, embedding);
       for (size_t i = 0; i < teacher_in.size(); ++i) student_in.push_back(torch::cat({teacher_in[i], local[i]}));
     }
   }
   if (student_->owns_backbone()) {
-    const auto global = student_->own_backbone()->layer_features(views.global);
-    const auto local = student_->own_backbone()->layer_features(views.local);
+    const auto global = student_->own_backbone()->layer_features(views.global, embedding);
+    const auto local = student_->own_backbone()->layer_features(views.local, embedding);
     for (size_t i = 0; i < global.size(); ++i) student_in.push_back(torch::cat({global[i], local[i]}));
   }
   sync();

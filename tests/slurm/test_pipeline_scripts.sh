@@ -2,7 +2,8 @@
 # The pipeline scripts without a cluster:
 # - jobs/slurm/full_pipeline.sh --dry-run prints the four sbatch lines of one experiment,
 #   chained with afterok and --kill-on-invalid-dep=yes, the array sized seeds x splits, logs
-#   in the run folder; a baseline (finetune.init_adapter = none) has no pretraining job;
+#   in the run folder; a baseline (finetune.init_adapter = none) has no pretraining job; with
+#   --seed-scope chain each (seed, split) has its own pretraining;
 # - jobs/slurm/sweep.sh --dry-run chains one aggregation after every experiment's array,
 #   over all their run folders, and refuses two experiments with the same run folder;
 # - jobs/local/full_pipeline.sh runs the tiny experiment end to end (2 seeds) and leaves the table.
@@ -32,12 +33,27 @@ check "preprocess first, with the ranks and extra options" log_has <(echo "$out"
   "sbatch --export=ALL --chdir=$DAP_SOURCE_DIR --kill-on-invalid-dep=yes -t 30 -n 2 -J dap-preprocess-finetune_tiny"
 check "pretrain after preprocess" log_has <(echo "$out") "--dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch"
 check "one pretraining per split (an array over the splits)" log_has <(echo "$out") \
-  "--array=0-1 --dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch --splits 1,2 lua/finetune_tiny.lua"
+  "--array=0-1 --dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch --seeds 0,1,2 --seed-scope finetune --splits 1,2 lua/finetune_tiny.lua"
 check "an array of 3 seeds x 2 splits after pretrain" log_has <(echo "$out") \
-  "--array=0-5 --dependency=afterok:\$PRETRAIN_finetune_tiny jobs/slurm/finetune.sbatch --seeds 0,1,2 --splits 1,2 lua/finetune_tiny.lua"
+  "--array=0-5 --dependency=afterok:\$PRETRAIN_finetune_tiny jobs/slurm/finetune.sbatch --seeds 0,1,2 --seed-scope finetune --splits 1,2 lua/finetune_tiny.lua"
 check "aggregation after the array" log_has <(echo "$out") "--dependency=afterok:\$FINETUNE_finetune_tiny jobs/slurm/evaluate.sbatch"
 check "logs in the run folder" log_has <(echo "$out") "-o $T/runs/finetune_tiny/logs/%x-%A_%a.out"
 check "where the results appear" log_has <(echo "$out") "results: $T/runs/finetune_tiny/results/results.md"
+
+out=$(jobs/slurm/full_pipeline.sh --dry-run --seeds 0,1,2 --splits 1,2 --seed-scope chain lua/finetune_tiny.lua \
+  "run.root=$T/runs" 2>&1)
+check "seed scope chain: one pretraining per seed and split" log_has <(echo "$out") \
+  "--array=0-5 --dependency=afterok:\$PREPROCESS_finetune_tiny jobs/slurm/pretrain.sbatch --seeds 0,1,2 --seed-scope chain --splits 1,2"
+check "and the fine-tuning array knows it" log_has <(echo "$out") "jobs/slurm/finetune.sbatch --seeds 0,1,2 --seed-scope chain --splits 1,2"
+source jobs/lib/seeds_splits.sh
+dap_parse_seeds_splits --seeds 0,1,2 --splits 1,2 --seed-scope chain lua/finetune_tiny.lua
+check "chain pretraining task 4 is seed 1 of split 2" same "$(dap_pretrain_overrides 4 | tr '\n' ' ')" \
+  "finetune.seed=1 pretrain.seed=1 run.split=2 "
+check "and its fine-tuning task reads that pretraining" same "$(dap_task_overrides 4 | tr '\n' ' ')" \
+  "finetune.seed=1 pretrain.seed=1 run.split=2 "
+check "the scope travels as an override" same "${DAP_ARGS[*]}" "lua/finetune_tiny.lua run.seed_scope=chain"
+dap_parse_seeds_splits --seeds 0,1,2 --splits 1,2 lua/finetune_tiny.lua
+check "seed scope finetune: pretraining task 1 is split 2 only" same "$(dap_pretrain_overrides 1)" "run.split=2"
 
 out=$(jobs/slurm/full_pipeline.sh --dry-run lua/finetune_tiny.lua finetune.init_adapter=none "run.root=$T/runs" 2>&1)
 check "a baseline has no pretraining job" same "$(grep -c 'pretrain.sbatch' <<<"$out" || true)" 0

@@ -19,34 +19,14 @@
 #include "pretrain/dino_loss.h"
 #include "pretrain/distillation_network.h"
 #include "pretrain/pretrain_schedules.h"
+#include "support/python_reference.h"
 #include "support/test_paths.h"
 
 namespace dap {
 namespace {
 
-class DinoReference : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<testing::TempDir>();
-    error_ = testing::run_python_reference("ref_dino_training.py", "'" + dir_->path() + "'");
-    if (error_.empty()) {
-      inputs_ = load_torch_state_dict(dir_->file("inputs.pt"));
-      expected_ = load_torch_state_dict(dir_->file("expected.pt"));
-    }
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  void SetUp() override { ASSERT_TRUE(error_.empty()) << error_; }
-
-  static const torch::Tensor& in(const std::string& key) { return inputs_.at(key); }
-  static const torch::Tensor& want(const std::string& key) { return expected_.at(key); }
-
-  static std::unique_ptr<testing::TempDir> dir_;
-  static std::string error_;
-  static StateDict inputs_, expected_;
-};
-std::unique_ptr<testing::TempDir> DinoReference::dir_;
-std::string DinoReference::error_;
-StateDict DinoReference::inputs_, DinoReference::expected_;
+inline constexpr char kDinoScript[] = "ref_dino_training.py";
+class DinoReference : public testing::PythonReference<kDinoScript> {};
 
 void expect_close(const torch::Tensor& got, const torch::Tensor& want, double tolerance, const std::string& what) {
   ASSERT_EQ(got.sizes(), want.sizes()) << what;
@@ -100,7 +80,9 @@ TEST_F(DinoReference, AdamWWithDinoGroupsAndStepSchedules) {
     torch::NoGradGuard no_grad;
     for (auto& item : module->named_parameters()) item.value().copy_(in("adamw." + item.key()));
   }
-  auto optimizer = make_adamw(*module, /*lr=*/1.0, /*weight_decay=*/1.0);
+  config::OptimConfig optim;  // pretrain.optim: torch's AdamW betas and eps, as the reference
+  optim.weight_decay = 1.0;
+  auto optimizer = make_adamw(*module, /*lr=*/1.0, optim);
   ASSERT_EQ(optimizer->param_groups().size(), 2u);
   EXPECT_EQ(optimizer->param_groups()[0].params().size(), 1u);  // 0.weight only
   EXPECT_EQ(optimizer->param_groups()[1].params().size(), 3u);  // biases and LayerNorm's 1-D weight

@@ -1,7 +1,10 @@
 // Where an adaptation block can come from (finetune.init_adapter, pretrain.init_adapter):
 // dap-pretrain's adapter.pt and the adaptation block inside a dap-finetune model.pt load
 // with every tensor equal to the stored one; a missing file or one without an adaptation
-// block is an InputError naming the key.
+// block is an InputError naming the key. The text head as ActionCLIP has it (METHOD.md 3
+// and 5): the lock encoder over CLIP's projected frame embeddings, matched to the class
+// embeddings without a projection; a trained text encoder that gets gradients, with
+// per-step templates, and class embeddings that follow it.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,6 +12,7 @@
 #include "core/config/experiment_config.h"
 #include "core/models/adapter_file.h"
 #include "core/models/video_classifier.h"
+#include "core/train/training_setup.h"
 #include "support/test_paths.h"
 
 namespace dap {
@@ -77,6 +81,81 @@ TEST(AdapterWeights, MissingFileOrNoAdapterNamesTheKey) {
   other.write("center", torch::zeros({3}));
   other.save_to(dir.file("other.pt"));
   EXPECT_NE(error_of(adapter, dir.file("other.pt")).find("holds no adaptation block"), std::string::npos);
+}
+
+// tiny_config() with the text head, its block reading CLIP's 8-d frame
+// embeddings (ActionCLIP's fusion), three templates.
+config::ExperimentConfig text_head_config() {
+  config::ExperimentConfig c = tiny_config();
+  c.pretrain.adapter.lock_input = "embedding";
+  c.pretrain.adapter.width = 8;
+  c.finetune.head.kind = "text";
+  auto& text = c.finetune.head.text;
+  text.encoder = {/*vocab_size=*/49408, /*context_length=*/12, /*width=*/16, /*layers=*/1, /*heads=*/2,
+                  /*embed_dim=*/8};
+  text.templates = {"a video of {}", "{}", "someone is {}"};
+  text.vocab = testing::asset("clip/bpe_simple_vocab_16e6.txt.gz");
+  return c;
+}
+
+const std::vector<std::string> kClasses = {"drink", "jump", "pick"};
+
+TEST(ActionClipLockEncoder, ReadsClipFrameEmbeddingsAndMatchesThemWithoutProjection) {
+  const config::ExperimentConfig config = text_head_config();
+  BuiltClassifier built = build_video_classifier(config, kClasses, "", /*seed=*/1);
+  VideoClassifier& model = built.model;
+  model->eval();
+  for (const auto& item : model->named_parameters()) {
+    EXPECT_EQ(item.key().rfind("text_", 0), std::string::npos) << "no projection after the fusion: " << item.key();
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor clip = torch::randn({3, 2, 3, 16, 16});
+  // ActionCLIP: CLIP's image embedding of each frame -> temporal transformer (+ skip) -> mean.
+  const torch::Tensor fused = model->adapter()->forward({model->backbone()->frame_embeddings(clip)});
+  const torch::Tensor expected = model->match_text(fused, model->step_class_embeddings({0, 0, 0}));
+  EXPECT_TRUE(torch::allclose(model->forward(clip), expected, 1e-5, 1e-5));
+  // The last block's class tokens (width 16) are not what this block reads.
+  EXPECT_THROW(model->adapter()->forward({model->backbone()->layer_features(clip).back()}), std::exception);
+}
+
+TEST(ActionClipTextEncoder, TrainedWithPerStepTemplatesAndClassEmbeddingsFollowIt) {
+  config::ExperimentConfig config = text_head_config();
+  config.finetune.head.text.train_encoder = true;
+  BuiltClassifier built = build_video_classifier(config, kClasses, "", /*seed=*/2);
+  VideoClassifier& model = built.model;
+  ASSERT_TRUE(model->trains_text_encoder());
+  size_t text_parameters = 0;
+  for (const auto& item : model->named_parameters()) text_parameters += is_text_encoder_parameter(item.key()) ? 1 : 0;
+  EXPECT_GT(text_parameters, 0u);
+
+  // Different templates give different class embeddings; the stored ones are their mean.
+  const torch::Tensor first = model->step_class_embeddings({0, 0, 0});
+  const torch::Tensor second = model->step_class_embeddings({1, 1, 1});
+  EXPECT_FALSE(torch::allclose(first, second, 1e-4, 1e-4));
+  const torch::Tensor stored = model->forward(torch::zeros({1, 2, 3, 16, 16})).detach();
+
+  // A step on a loss through the text side moves the text encoder, and refreshing
+  // the class embeddings changes the model's scores.
+  config::FinetuneOptimConfig optim;
+  auto optimizer = make_adamw(*model, std::vector<double>{0.0, 0.0, 1e-2}, optim, [](const std::string& name) -> size_t {
+    return is_text_encoder_parameter(name) ? 2 : 0;
+  });
+  const torch::Tensor clip = torch::randn({4, 2, 3, 16, 16});
+  const torch::Tensor labels = torch::tensor({0, 1, 2, 0}, torch::kLong);
+  const torch::Tensor logits = model->match_text(model->video_embedding(clip), model->step_class_embeddings({2, 0, 1}));
+  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+  optimizer->zero_grad();
+  loss.backward();
+  for (const auto& item : model->named_parameters()) {
+    if (is_text_encoder_parameter(item.key()) && item.key().find("token_embedding") == std::string::npos) {
+      EXPECT_TRUE(item.value().grad().defined() && item.value().grad().abs().sum().item<double>() > 0) << item.key();
+    }
+  }
+  optimizer->step();
+  model->refresh_class_embeddings();
+  model->eval();
+  const torch::Tensor after = model->forward(torch::zeros({1, 2, 3, 16, 16})).detach();
+  EXPECT_FALSE(torch::allclose(stored, after, 1e-6, 1e-6));
 }
 
 }  // namespace

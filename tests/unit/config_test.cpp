@@ -105,6 +105,27 @@ TEST_F(ConfigTest, UnknownKeyNamesFileKeyAndSuggestsClosest) {
                             "did you mean 'num_frames'", "fps, max_frames, mode, num_frames"});
 }
 
+TEST_F(ConfigTest, ChainSeedScopeNeedsOnePretrainingAndFinetuningSeed) {
+  const std::string path = write("exp.lua", "return { run = { seed_scope = \"chain\" }, pretrain = { seed = 2 } }");
+  expect_contains(config_error([&] { load_experiment(path, {"finetune.seed=3"}); }),
+                  {"finetune.seed", "must equal pretrain.seed", "seed_scope = \"chain\""});
+  EXPECT_EQ(load_experiment(path, {"finetune.seed=2"}).run.seed_scope, "chain");
+  EXPECT_EQ(load_experiment(path, {"run.seed_scope=finetune", "finetune.seed=3"}).finetune.seed, 3);
+}
+
+TEST_F(ConfigTest, EmbeddingLockInputNeedsClipAndItsWidth) {
+  const std::string path = write("exp.lua", "return { pretrain = { adapter = { mode = \"lock_encoder\", "
+                                            "lock_input = \"embedding\" } } }");
+  expect_contains(config_error([&] { load_experiment(path); }),
+                  {"pretrain.adapter.width", "must equal pretrain.backbone.clip.output_dim"});
+  const std::vector<std::string> fits = {"pretrain.adapter.width=512", "pretrain.adapter.heads=8"};
+  EXPECT_TRUE(load_experiment(path, fits).pretrain.adapter.reads_embedding());
+  std::vector<std::string> on_r2plus1d = fits;
+  on_r2plus1d.push_back("pretrain.backbone.kind=r2plus1d");
+  expect_contains(config_error([&] { load_experiment(path, on_r2plus1d); }),
+                  {"pretrain.adapter.lock_input", "needs the CLIP ViT backbone"});
+}
+
 TEST_F(ConfigTest, UnknownTopLevelKeySuggestsSection) {
   const std::string path = write("exp.lua", "return { prepocess = {} }");
   expect_contains(config_error([&] { load_experiment(path); }),
@@ -439,6 +460,54 @@ TEST(ConfigRepoFiles, EveryShippedConfigBinds) {
     ++files;
   }
   EXPECT_GE(files, 5);
+}
+
+// The configs of the paper's rows (lua/arid_*.lua, lua/dailyda_*.lua) run its protocol.
+TEST(ConfigRepoFiles, PaperConfigsFollowThePapersProtocol) {
+  const std::string base = repo_lua("base.lua");
+  if (base.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
+  std::vector<std::string> paper;
+  for (const auto& entry : fs::directory_iterator(fs::path(base).parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("arid_", 0) == 0 || name.rfind("dailyda_", 0) == 0) paper.push_back(entry.path().string());
+  }
+  ASSERT_GE(paper.size(), 12u);
+  for (const auto& path : paper) {
+    SCOPED_TRACE(path);
+    const ConfigTree tree = load_config(path, {});
+    const auto c = bind_config<ExperimentConfig>(tree);
+    // A stored pool of at least two frames per segment, so jitter and the local view's own
+    // frames exist, and the whole frame in the global views (no centre crop).
+    EXPECT_GE(c.preprocess.sampling.num_frames, 2 * c.pretrain.views.num_frames);
+    EXPECT_TRUE(c.pretrain.views.jitter);
+    EXPECT_EQ(c.preprocess.resize.mode, "stretch");
+    // ActionCLIP's fine-tuning: CLIP's text encoder as the classifier, trained, its loss and AdamW.
+    EXPECT_EQ(c.finetune.head.kind, "text");
+    EXPECT_TRUE(c.finetune.head.text.train_encoder);
+    EXPECT_EQ(c.finetune.loss, "actionclip_kl");
+    EXPECT_EQ(c.finetune.optim.betas, (std::vector<double>{0.9, 0.98}));
+    EXPECT_EQ(c.finetune.optim.lr_text, 5e-6);
+    // Configs on pseudo-labels say which ones they keep.
+    if (c.finetune.labels.source == "pseudo") {
+      EXPECT_EQ(tree.origin_of("finetune.labels.selection").find("base.lua"), std::string::npos);
+    }
+    // ActionCLIP's fusion: over the 512-d CLIP frame embeddings, 8 heads.
+    if (c.pretrain.adapter.mode == "lock_encoder" && c.pretrain.backbone.kind == "clip_vit") {
+      EXPECT_TRUE(c.pretrain.adapter.reads_embedding());
+      EXPECT_EQ(c.pretrain.adapter.width, 512);
+      EXPECT_EQ(c.pretrain.adapter.heads, 8);
+    }
+  }
+  // Paper 4.1: R(2+1)D-34 on ARID with CLIP's text encoder, 64 frames.
+  const auto r2plus1d = bind_config<ExperimentConfig>(load_config(repo_lua("arid_r2plus1d.lua"), {}));
+  EXPECT_EQ(r2plus1d.pretrain.backbone.kind, "r2plus1d");
+  EXPECT_EQ(r2plus1d.pretrain.views.num_frames, 64);
+  EXPECT_FALSE(r2plus1d.finetune.head.text.weights.empty());
+  // The ActionCLIP rows (baseline, source models) use the embedding fusion.
+  for (const char* name : {"arid_clip_vit_baseline.lua", "dailyda_source_k600.lua", "dailyda_source_all.lua"}) {
+    EXPECT_TRUE(bind_config<ExperimentConfig>(load_config(repo_lua(name), {})).pretrain.adapter.reads_embedding())
+        << name;
+  }
 }
 
 TEST(ConfigRepoFiles, PreprocessDemoLoadsAndBinds) {

@@ -1,4 +1,4 @@
-// Pseudo-label selection (threshold, top-k per class, temperature) on a
+// Pseudo-label selection (all, threshold, top-k per class, temperature) on a
 // hand-made case, the id,label,confidence CSV, and accuracy against truth.
 #include <gtest/gtest.h>
 
@@ -45,6 +45,15 @@ TEST(PseudoLabels, ThresholdKeepsConfidentVideosInVideoOrder) {
   EXPECT_EQ(chosen[2].label, 2);
   EXPECT_NEAR(chosen[3].confidence, 0.95, 1e-6);
   EXPECT_EQ(chosen[3].label, 0);
+}
+
+TEST(PseudoLabels, AllKeepsEveryVideoWithItsTopClass) {
+  PseudoLabelSettings s;
+  s.mode = "all";
+  const auto chosen = select_pseudo_labels(sample(), s);
+  EXPECT_EQ(ids_of(chosen), (std::vector<std::string>{"v0", "v1", "v2", "clip, 3", "v4", "v5"}));
+  EXPECT_EQ(chosen[2].label, 0);  // v2's wrong pseudo-label is kept too: no filtering
+  EXPECT_NEAR(chosen[5].confidence, 0.6, 1e-6);
 }
 
 TEST(PseudoLabels, TemperatureSharpensOrFlattens) {

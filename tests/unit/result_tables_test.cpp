@@ -84,14 +84,29 @@ TEST(ResultTables, MarkdownShowsMeanStdAndNWhenItVaries) {
       "| CLIP | 72.00 ± 2.00 (n=3) | 90.50 ± 0.00 (n=1) |\n"
       "| CLIP+DAP | 75.00 ± 0.00 (n=1) | - |\n"
       "\n"
+      "Seeds varied fine-tuning only.\n"
+      "\n"
       "## Table 4\n"
       "\n"
       "| | A11 |\n"
       "| --- | ---: |\n"
       "| PAB, frozen | 97.50 ± 0.71 |\n"
       "\n"
-      "Mean ± sample std over n = 2 run(s) per cell.\n";
+      "Mean ± sample std over n = 2 run(s) per cell. Seeds varied fine-tuning only.\n";
   EXPECT_EQ(render_markdown(aggregate_results(sample_runs())), expected);
+}
+
+TEST(ResultTables, MarkdownSaysWhatTheSeedsVaried) {
+  std::vector<RunResult> runs = {{"T", "DAP", "Top-1", "seed0", 70, "a"}, {"T", "DAP", "Top-1", "seed1", 72, "b"},
+                                 {"T", "base", "Top-1", "seed0", 60, "c"}, {"T", "base", "Top-1", "seed1", 61, "d"}};
+  for (auto& run : runs) {
+    if (run.row == "DAP") run.seed_scope = "chain";
+  }
+  const std::string md = render_markdown(aggregate_results(runs));
+  EXPECT_NE(md.find("Seeds varied the whole chain (pretraining, pseudo-label teacher, fine-tuning) in DAP; "
+                    "fine-tuning only in base."),
+            std::string::npos)
+      << md;
 }
 
 TEST(ResultTables, CsvHasOneLinePerCell) {

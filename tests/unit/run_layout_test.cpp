@@ -37,6 +37,25 @@ TEST(RunLayout, FinetuneRunsAreNamedBySplitAndSeed) {
   EXPECT_EQ(evaluate_folder(c), "/tmp/eval");
 }
 
+TEST(RunLayout, ChainSeedsHaveTheirOwnPretrainingAndTeacher) {
+  auto c = experiment();
+  c.run.split = "2";
+  EXPECT_EQ(pretrain_folder(c), "/scratch/runs/arid/pretrain/split2");
+  c.pretrain.seed = 3;
+  EXPECT_EQ(pretrain_folder(c), "/scratch/runs/arid/pretrain/split2");  // seed scope "finetune": one per split
+  c.run.seed_scope = "chain";
+  EXPECT_EQ(pretrain_folder(c), "/scratch/runs/arid/pretrain/split2-seed3");
+  EXPECT_EQ(finetune_adapter_file(c), "/scratch/runs/arid/pretrain/split2-seed3/adapter.pt");
+  c.run.split.clear();
+  EXPECT_EQ(pretrain_folder(c), "/scratch/runs/arid/pretrain/seed3");
+  // "{seed}" in the teacher's predictions and in evaluate.output is pretrain.seed.
+  c.finetune.labels.predictions = "runs/source/teacher/seed{seed}/predictions.h5";
+  EXPECT_EQ(teacher_predictions_file(c), "runs/source/teacher/seed3/predictions.h5");
+  c.evaluate.output = "runs/source/teacher/seed{seed}";
+  EXPECT_EQ(evaluate_folder(c), "runs/source/teacher/seed3");
+  EXPECT_EQ(with_seed("{seed}-{seed}", 7), "7-7");
+}
+
 TEST(RunLayout, FinetuneAdapterFollowsInitAdapter) {
   auto c = experiment();
   c.finetune.init_adapter = "pretrain";

@@ -20,6 +20,9 @@ struct AdaptationConfig {
   // "lock_encoder": ActionCLIP's temporal transformer over the last layer only
   // (Table 4). Training the encoder itself is a choice of the training stage.
   std::string mode = "pab";
+  // What the lock encoder reads: each frame's last-layer class token, or (CLIP
+  // ViT, as ActionCLIP) its image embedding ln_post(CLS) @ proj.
+  std::string lock_input = "class_token";
   int64_t width = 768;  // D: width of prompts, tokens and the video feature
   int64_t num_prompts = 2;  // M: learnable prompts P_0
   int64_t num_layers = 12;  // n: backbone layers whose frame features are read
@@ -37,6 +40,9 @@ struct AdaptationConfig {
   void visit(V& v) {
     v.choice("mode", mode, {"pab", "lock_encoder"},
              "pab: progressive adaptation block; lock_encoder: temporal transformer over the last layer");
+    v.choice("lock_input", lock_input, {"class_token", "embedding"},
+             "lock_encoder's input per frame: the last layer's class token (width of the backbone), or CLIP's "
+             "projected image embedding (ActionCLIP; width = backbone.clip.output_dim)");
     v.field("width", width, "width D of prompts, tokens and the video feature", config::Range{1, 8192});
     v.field("num_prompts", num_prompts, "learnable prompts M", config::Range{1, 1024});
     v.field("num_layers", num_layers, "backbone layers n read by the block", config::Range{1, 1024});
@@ -51,6 +57,9 @@ struct AdaptationConfig {
               "must be empty or list num_layers widths");
     v.require(width % heads == 0, "heads", "must divide width");
   }
+
+  // The block reads CLIP's projected frame embeddings (ActionCLIP's fusion), not per-layer features.
+  bool reads_embedding() const { return mode == "lock_encoder" && lock_input == "embedding"; }
 };
 
 // DINO's projection head: MLP in -> hidden -> hidden -> bottleneck (GELU),

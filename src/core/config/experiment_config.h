@@ -21,6 +21,7 @@ struct RunConfig {
   std::string name = "demo";
   std::string root = "runs";
   std::string split;
+  std::string seed_scope = "finetune";
 
   template <class V>
   void visit(V& v) {
@@ -29,6 +30,10 @@ struct RunConfig {
     v.field("split", split,
             "split name (e.g. \"1\" for ARID split 1): replaces \"{split}\" in every ids list and names the "
             "pretraining and fine-tuning folders, so each split has its own pretraining");
+    v.choice("seed_scope", seed_scope, {"finetune", "chain"},
+             "what a seed varies: finetune (finetune.seed; one pretraining per split) or chain (pretraining, "
+             "the pseudo-label teacher's \"{seed}\" and fine-tuning: pretrain.seed must equal finetune.seed and "
+             "each seed gets its own pretraining folder)");
   }
 };
 
@@ -153,6 +158,12 @@ struct ExperimentConfig {
     v.section("pretrain", pretrain, "dap-pretrain: domain-adaptive pretraining by cross-domain self-distillation");
     v.section("finetune", finetune, "dap-finetune: supervised fine-tuning or adaptation on pseudo-labels");
     v.section("evaluate", evaluate, "dap-evaluate: predictions, metrics, tables and pictures");
+    v.require(run.seed_scope != "chain" || pretrain.seed == finetune.seed, "finetune.seed",
+              "must equal pretrain.seed when run.seed_scope = \"chain\" (the jobs' --seeds set both)");
+    v.require(!pretrain.adapter.reads_embedding() || pretrain.backbone.kind == "clip_vit", "pretrain.adapter.lock_input",
+              "\"embedding\" needs the CLIP ViT backbone");
+    v.require(!pretrain.adapter.reads_embedding() || pretrain.adapter.width == pretrain.backbone.clip.output_dim,
+              "pretrain.adapter.width", "must equal pretrain.backbone.clip.output_dim with lock_input = \"embedding\"");
   }
 };
 

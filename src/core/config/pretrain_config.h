@@ -107,7 +107,8 @@ struct OptimConfig : TrainingOptimConfig {
   int freeze_last_layer_epochs = 1;
 
   OptimConfig() : TrainingOptimConfig(/*global_batch=*/128, /*epochs=*/30, /*warmup_epochs=*/1,
-                                      /*weight_decay=*/0.04, /*clip_grad=*/3.0) {}
+                                      /*weight_decay=*/0.04, /*clip_grad=*/3.0,
+                                      /*beta2=*/0.999) {}  // torch's AdamW defaults, as DINO
 
   template <class V>
   void visit(V& v) {

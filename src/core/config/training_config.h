@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
@@ -24,14 +25,17 @@ struct TrainingOptimConfig {
   double warmup_epochs;
   double weight_decay;
   double clip_grad;
+  std::vector<double> betas;  // AdamW's (beta1, beta2)
+  double eps = 1e-8;
 
   TrainingOptimConfig(int64_t global_batch_, int epochs_, double warmup_epochs_, double weight_decay_,
-                      double clip_grad_)
+                      double clip_grad_, double beta2)
       : global_batch(global_batch_),
         epochs(epochs_),
         warmup_epochs(warmup_epochs_),
         weight_decay(weight_decay_),
-        clip_grad(clip_grad_) {}
+        clip_grad(clip_grad_),
+        betas{0.9, beta2} {}
 
   template <class V>
   void visit_common(V& v) {
@@ -43,6 +47,9 @@ struct TrainingOptimConfig {
     v.field("warmup_epochs", warmup_epochs, "epochs of linear learning-rate warm-up from 0", Range{0, 100000});
     v.field("weight_decay", weight_decay, "AdamW weight decay (none on biases and 1-D parameters)", Range{0, 10});
     v.field("clip_grad", clip_grad, "per-parameter gradient norm limit (0: no clipping)", Range{0, 1e6});
+    v.field("betas", betas, "AdamW's decay rates of the moment estimates {beta1, beta2}", Range{0, 0.999999});
+    v.field("eps", eps, "AdamW's epsilon", Range{1e-12, 1});
+    v.require(betas.size() == 2, "betas", "must list two numbers {beta1, beta2}");
   }
 };
 

@@ -7,53 +7,14 @@
 #include "core/models/torch_checkpoint.h"
 
 namespace dap {
-
-VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) {
-  if (config.kind == "clip_vit") {
-    clip = register_module("clip", ClipVisual(config.clip));
-  } else {
-    R2Plus1dConfig features_only = config.r2plus1d;
-    features_only.num_classes = 0;  // the classifier of the weights is not used
-    r2plus1d = register_module("r2plus1d", R2Plus1d(features_only));
-  }
-}
-
-std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor& input) {
-  if (!clip.is_empty()) {
-    // layer_cls: [layers, B, T, width] -> one [B, T, width] per layer.
-    return clip->forward(input, /*with_layer_cls=*/true).layer_cls.unbind(0);
-  }
-  // R(2+1)D takes channels before time: [B, 3, T, H, W].
-  return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
-}
-
-std::vector<torch::Tensor> VideoBackboneImpl::layer_features_with_probe(const torch::Tensor& input,
-                                                                        torch::Tensor& probe, int64_t block) {
-  if (clip.is_empty()) throw Error("Grad-CAM is implemented for the CLIP ViT backbone only");
-  const int64_t layers = clip->config().layers;
-  if (block < 0) block += layers;
-  if (block < 0 || block >= layers) {
-    throw Error("Grad-CAM block " + std::to_string(block) + " outside the backbone's " + std::to_string(layers) +
-                " blocks");
-  }
-  ClipVisualOutput out = clip->forward(input, /*with_layer_cls=*/true, block);
-  probe = out.probe;
-  return out.layer_cls.unbind(0);
-}
-
-torch::Tensor VideoBackboneImpl::frame_embeddings(const torch::Tensor& input) {
-  if (clip.is_empty()) throw Error("CLIP zero-shot scores need the CLIP ViT backbone");
-  return clip->forward(input).embedding;
-}
-
-std::pair<torch::nn::LayerNorm, torch::Tensor> VideoBackboneImpl::clip_projection() {
-  if (clip.is_empty()) throw Error("the CLIP projection needs the CLIP ViT backbone");
-  auto children = clip->named_children();
-  return {torch::nn::LayerNorm(std::dynamic_pointer_cast<torch::nn::LayerNormImpl>(children["ln_post"])),
-          clip->named_parameters(/*recurse=*/false)["proj"]};
-}
-
 namespace {
+
+// layer_cls: [layers, B, T, width] -> one [B, T, width] per layer, then the embeddings when asked.
+std::vector<torch::Tensor> clip_layer_features(const ClipVisualOutput& out, bool with_embedding) {
+  std::vector<torch::Tensor> features = out.layer_cls.unbind(0);
+  if (with_embedding) features.push_back(out.embedding);
+  return features;
+}
 
 // A model.pt of dap-finetune holds the whole classifier under "model", its
 // backbone under "model/backbone": true (and loaded) when `file` is one.
@@ -79,6 +40,50 @@ bool load_from_finetuned_model(VideoBackbone& backbone, const std::string& file)
 }
 
 }  // namespace
+
+VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) {
+  if (config.kind == "clip_vit") {
+    clip = register_module("clip", ClipVisual(config.clip));
+  } else {
+    R2Plus1dConfig features_only = config.r2plus1d;
+    features_only.num_classes = 0;  // the classifier of the weights is not used
+    r2plus1d = register_module("r2plus1d", R2Plus1d(features_only));
+  }
+}
+
+std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor& input, bool with_embedding) {
+  if (!clip.is_empty()) return clip_layer_features(clip->forward(input, /*with_layer_cls=*/true), with_embedding);
+  if (with_embedding) throw Error("projected frame embeddings need the CLIP ViT backbone");
+  // R(2+1)D takes channels before time: [B, 3, T, H, W].
+  return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
+}
+
+std::vector<torch::Tensor> VideoBackboneImpl::layer_features_with_probe(const torch::Tensor& input,
+                                                                        torch::Tensor& probe, int64_t block,
+                                                                        bool with_embedding) {
+  if (clip.is_empty()) throw Error("Grad-CAM is implemented for the CLIP ViT backbone only");
+  const int64_t layers = clip->config().layers;
+  if (block < 0) block += layers;
+  if (block < 0 || block >= layers) {
+    throw Error("Grad-CAM block " + std::to_string(block) + " outside the backbone's " + std::to_string(layers) +
+                " blocks");
+  }
+  ClipVisualOutput out = clip->forward(input, /*with_layer_cls=*/true, block);
+  probe = out.probe;
+  return clip_layer_features(out, with_embedding);
+}
+
+torch::Tensor VideoBackboneImpl::frame_embeddings(const torch::Tensor& input) {
+  if (clip.is_empty()) throw Error("CLIP zero-shot scores need the CLIP ViT backbone");
+  return clip->forward(input).embedding;
+}
+
+std::pair<torch::nn::LayerNorm, torch::Tensor> VideoBackboneImpl::clip_projection() {
+  if (clip.is_empty()) throw Error("the CLIP projection needs the CLIP ViT backbone");
+  auto children = clip->named_children();
+  return {torch::nn::LayerNorm(std::dynamic_pointer_cast<torch::nn::LayerNormImpl>(children["ln_post"])),
+          clip->named_parameters(/*recurse=*/false)["proj"]};
+}
 
 VideoBackbone build_video_backbone(const config::BackboneConfig& config) {
   VideoBackbone backbone(config);

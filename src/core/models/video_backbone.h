@@ -21,13 +21,16 @@ class VideoBackboneImpl : public torch::nn::Module {
   explicit VideoBackboneImpl(const config::BackboneConfig& config);
 
   // clip: [B, T, 3, H, W], normalised. Returns one tensor [B, T_i, D_i] per
-  // layer, shallow to deep.
-  std::vector<torch::Tensor> layer_features(const torch::Tensor& clip);
+  // layer, shallow to deep; with_embedding (CLIP ViT only) appends CLIP's
+  // projected frame embeddings [B, T, output_dim] as the last entry (what an
+  // adapter with AdaptationConfig::reads_embedding() reads).
+  std::vector<torch::Tensor> layer_features(const torch::Tensor& clip, bool with_embedding = false);
 
   // The same for Grad-CAM (CLIP ViT only): also the tokens entering block
   // `block` (negative: counted from the end) as a graph leaf
   // ([B*T, 1 + grid_h*grid_w, width], ClipVisualOutput::probe).
-  std::vector<torch::Tensor> layer_features_with_probe(const torch::Tensor& clip, torch::Tensor& probe, int64_t block);
+  std::vector<torch::Tensor> layer_features_with_probe(const torch::Tensor& clip, torch::Tensor& probe, int64_t block,
+                                                       bool with_embedding = false);
 
   // CLIP's image embedding of each frame, [B, T, output_dim] (CLIP ViT only).
   torch::Tensor frame_embeddings(const torch::Tensor& clip);

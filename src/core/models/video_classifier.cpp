@@ -17,48 +17,82 @@ namespace dap {
 VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config, VideoBackbone backbone,
                                          int64_t num_classes)
     : num_classes_(num_classes),
+      num_templates_(static_cast<int64_t>(config.finetune.head.text.templates.size())),
       adapter_layers_(config.pretrain.adapter.num_layers),
+      reads_embedding_(config.pretrain.adapter.reads_embedding()),
       logit_scale_(config.finetune.head.text.logit_scale) {
   const int64_t width = config.pretrain.adapter.width;
   backbone_ = register_module("backbone", std::move(backbone));
   adapter_ = register_module("adapter", VideoAdapter(config.pretrain.adapter));
+  const auto& text = config.finetune.head.text;
   if (config.finetune.head.kind == "linear") {
     linear = register_module("linear", torch::nn::Linear(width, num_classes));
-  } else {
-    const int64_t embed = config.finetune.head.text.encoder.embed_dim;
+    return;
+  }
+  const int64_t embed = text.encoder.embed_dim;
+  if (!reads_embedding_) {  // f is not in CLIP's embedding space yet
     text_ln = register_module("text_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
     text_proj = register_module("text_proj", torch::nn::Linear(torch::nn::LinearOptions(width, embed).bias(false)));
-    class_embeddings = register_buffer("class_embeddings", torch::zeros({num_classes, embed}));
+  } else if (width != embed) {
+    throw ConfigError("finetune.head.text.encoder.embed_dim (" + std::to_string(embed) +
+                      ") must equal pretrain.adapter.width (" + std::to_string(width) +
+                      ") when the adapter reads CLIP's embeddings");
+  }
+  class_embeddings = register_buffer("class_embeddings", torch::zeros({num_classes, embed}));
+  if (text.train_encoder) {
+    text_encoder = register_module("text_encoder", ClipText(text.encoder));
+    prompt_tokens = register_buffer(
+        "prompt_tokens", torch::zeros({num_classes, num_templates_, text.encoder.context_length}, torch::kLong));
   }
 }
 
-torch::Tensor VideoClassifierImpl::scores(const std::vector<torch::Tensor>& layer_features) {
+torch::Tensor VideoClassifierImpl::text_embedding(const std::vector<torch::Tensor>& layer_features) {
   const std::vector<torch::Tensor> used(layer_features.end() - adapter_layers_, layer_features.end());
   const torch::Tensor feature = adapter_->forward(used);
-  if (!linear.is_empty()) return linear->forward(feature);
-  return match_text(text_proj->forward(text_ln->forward(feature)));
+  if (!linear.is_empty()) return linear->forward(feature);  // class scores
+  return text_proj.is_empty() ? feature : text_proj->forward(text_ln->forward(feature));
 }
 
-torch::Tensor VideoClassifierImpl::match_text(const torch::Tensor& embedding) {
+torch::Tensor VideoClassifierImpl::scores(const std::vector<torch::Tensor>& layer_features) {
+  const torch::Tensor out = text_embedding(layer_features);
+  return linear.is_empty() ? match_text(out, class_embeddings) : out;
+}
+
+torch::Tensor VideoClassifierImpl::match_text(const torch::Tensor& embedding, const torch::Tensor& classes) const {
   const torch::Tensor video = torch::nn::functional::normalize(
       embedding, torch::nn::functional::NormalizeFuncOptions().dim(-1));
-  return logit_scale_ * torch::matmul(video, class_embeddings.t());
+  return logit_scale_ * torch::matmul(video, classes.t());
 }
 
 torch::Tensor VideoClassifierImpl::forward(const torch::Tensor& clip) {
-  return scores(backbone_->layer_features(clip));
+  return scores(backbone_->layer_features(clip, reads_embedding_));
+}
+
+torch::Tensor VideoClassifierImpl::video_embedding(const torch::Tensor& clip) {
+  if (!has_text_head()) throw Error("the video embedding needs finetune.head.kind = \"text\"");
+  return text_embedding(backbone_->layer_features(clip, reads_embedding_));
 }
 
 torch::Tensor VideoClassifierImpl::forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe,
                                                       int64_t block) {
-  return scores(backbone_->layer_features_with_probe(clip, probe, block));
+  return scores(backbone_->layer_features_with_probe(clip, probe, block, reads_embedding_));
+}
+
+torch::Tensor VideoClassifierImpl::step_class_embeddings(const std::vector<int64_t>& templates) {
+  if (text_encoder.is_empty()) return class_embeddings;
+  const torch::Tensor chosen = torch::tensor(templates, torch::kLong).to(prompt_tokens.device());
+  const torch::Tensor tokens = prompt_tokens.gather(1, chosen.view({num_classes_, 1, 1}).expand(
+                                                           {num_classes_, 1, prompt_tokens.size(2)}))
+                                   .squeeze(1);
+  return torch::nn::functional::normalize(text_encoder->forward(tokens),
+                                          torch::nn::functional::NormalizeFuncOptions().dim(-1));
 }
 
 torch::Tensor VideoClassifierImpl::zero_shot(const torch::Tensor& clip) {
   if (!has_text_head()) throw Error("CLIP zero-shot scores need finetune.head.kind = \"text\"");
   const torch::Tensor frames = torch::nn::functional::normalize(
       backbone_->frame_embeddings(clip), torch::nn::functional::NormalizeFuncOptions().dim(-1));
-  return match_text(frames.mean(1));
+  return match_text(frames.mean(1), class_embeddings);
 }
 
 void VideoClassifierImpl::set_class_embeddings(const torch::Tensor& embeddings) {
@@ -66,8 +100,71 @@ void VideoClassifierImpl::set_class_embeddings(const torch::Tensor& embeddings) 
   class_embeddings.copy_(embeddings);
 }
 
+void VideoClassifierImpl::set_prompt_tokens(const torch::Tensor& tokens) {
+  torch::NoGradGuard no_grad;
+  prompt_tokens.copy_(tokens);
+}
+
+namespace {
+
+// The mean over templates of each class's normalised text features,
+// normalised: tokens [C, K, L] -> [C, embed_dim].
+torch::Tensor mean_template_embeddings(ClipText& encoder, const torch::Tensor& tokens) {
+  torch::NoGradGuard no_grad;
+  const auto normalize = [](const torch::Tensor& x, int64_t dim) {
+    return torch::nn::functional::normalize(x, torch::nn::functional::NormalizeFuncOptions().dim(dim));
+  };
+  std::vector<torch::Tensor> rows;
+  for (int64_t c = 0; c < tokens.size(0); ++c) {
+    rows.push_back(normalize(normalize(encoder->forward(tokens[c]), -1).mean(0), 0));
+  }
+  return torch::stack(rows);
+}
+
+// The BPE prompts of every class under every template: [C, K, context_length].
+torch::Tensor prompt_token_tensor(const config::TextHeadConfig& text, const std::vector<std::string>& names) {
+  const ClipTokenizer tokenizer(text.vocab);
+  std::vector<int64_t> ids;
+  for (const auto& name : names) {
+    for (const auto& prompt : class_prompts(name, text.templates)) {
+      for (int32_t id : tokenizer.tokenize(prompt, static_cast<int>(text.encoder.context_length))) ids.push_back(id);
+    }
+  }
+  return torch::tensor(ids, torch::kLong)
+      .view({static_cast<int64_t>(names.size()), static_cast<int64_t>(text.templates.size()),
+             text.encoder.context_length});
+}
+
+// Loads CLIP's text encoder weights (head.text.weights, else the backbone's file) into `encoder`.
+void load_text_encoder(ClipText& encoder, const config::ExperimentConfig& config) {
+  const auto& text = config.finetune.head.text;
+  const std::string weights = text.weights.empty() ? config.pretrain.backbone.weights : text.weights;
+  if (!weights.empty()) load_clip_text(encoder, load_clip_weights(weights), weights);
+}
+
+void load_adapter_file(VideoClassifier& model, const std::string& file, std::set<std::string>& pretrained) {
+  torch::serialize::InputArchive archive = load_adapter_weights(model->adapter(), file, "finetune.init_adapter");
+  torch::serialize::InputArchive backbone;
+  if (archive.try_read("backbone", backbone)) model->backbone()->load(backbone);
+  for (const auto& item : model->named_parameters()) {
+    if (item.key().rfind("adapter.", 0) == 0) pretrained.insert(item.key());
+  }
+}
+
+}  // namespace
+
+void VideoClassifierImpl::refresh_class_embeddings() {
+  if (text_encoder.is_empty()) return;
+  const bool training = text_encoder->is_training();
+  text_encoder->eval();
+  set_class_embeddings(mean_template_embeddings(text_encoder, prompt_tokens));
+  text_encoder->train(training);
+}
+
+bool is_text_encoder_parameter(const std::string& name) { return name.rfind("text_encoder.", 0) == 0; }
+
 bool VideoClassifierImpl::init_projection_from_backbone() {
-  if (!has_text_head() || !backbone_->is_clip()) return false;
+  if (text_proj.is_empty() || !backbone_->is_clip()) return false;
   auto [ln_post, proj] = backbone_->clip_projection();
   if (ln_post->weight.sizes() != text_ln->weight.sizes() || proj.t().sizes() != text_proj->weight.sizes()) {
     return false;
@@ -94,44 +191,6 @@ std::vector<std::string> class_prompts(const std::string& class_name, const std:
   return prompts;
 }
 
-namespace {
-
-// The mean over templates of each class's normalised text features, normalised: [C, embed_dim].
-torch::Tensor class_text_embeddings(const config::ExperimentConfig& config, const std::vector<std::string>& names) {
-  const auto& text = config.finetune.head.text;
-  const std::string weights = text.weights.empty() ? config.pretrain.backbone.weights : text.weights;
-  ClipText encoder(text.encoder);
-  if (!weights.empty()) load_clip_text(encoder, load_clip_weights(weights), weights);
-  encoder->eval();
-  const ClipTokenizer tokenizer(text.vocab);
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> rows;
-  for (const auto& name : names) {
-    std::vector<int64_t> ids;
-    for (const auto& prompt : class_prompts(name, text.templates)) {
-      for (int32_t id : tokenizer.tokenize(prompt, static_cast<int>(text.encoder.context_length))) ids.push_back(id);
-    }
-    const auto prompts = static_cast<int64_t>(text.templates.size());
-    const torch::Tensor tokens = torch::tensor(ids, torch::kLong).view({prompts, text.encoder.context_length});
-    const torch::Tensor features = torch::nn::functional::normalize(
-        encoder->forward(tokens), torch::nn::functional::NormalizeFuncOptions().dim(-1));
-    rows.push_back(torch::nn::functional::normalize(features.mean(0),
-                                                    torch::nn::functional::NormalizeFuncOptions().dim(0)));
-  }
-  return torch::stack(rows);
-}
-
-void load_adapter_file(VideoClassifier& model, const std::string& file, std::set<std::string>& pretrained) {
-  torch::serialize::InputArchive archive = load_adapter_weights(model->adapter(), file, "finetune.init_adapter");
-  torch::serialize::InputArchive backbone;
-  if (archive.try_read("backbone", backbone)) model->backbone()->load(backbone);
-  for (const auto& item : model->named_parameters()) {
-    if (item.key().rfind("adapter.", 0) == 0) pretrained.insert(item.key());
-  }
-}
-
-}  // namespace
-
 BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
                                        const std::vector<std::string>& class_names, const std::string& adapter_file,
                                        int64_t seed) {
@@ -145,7 +204,20 @@ BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
   }
   if (!adapter_file.empty()) load_adapter_file(model, adapter_file, built.pretrained);
   if (model->has_text_head()) {
-    model->set_class_embeddings(class_text_embeddings(config, class_names));
+    const torch::Tensor tokens = prompt_token_tensor(config.finetune.head.text, class_names);
+    if (model->trains_text_encoder()) {
+      load_text_encoder(model->text_encoder_module(), config);
+      model->set_prompt_tokens(tokens);
+      model->refresh_class_embeddings();
+      for (const auto& item : model->named_parameters()) {
+        if (is_text_encoder_parameter(item.key())) built.pretrained.insert(item.key());
+      }
+    } else {
+      ClipText encoder(config.finetune.head.text.encoder);
+      load_text_encoder(encoder, config);
+      encoder->eval();
+      model->set_class_embeddings(mean_template_embeddings(encoder, tokens));
+    }
     if (model->init_projection_from_backbone() && !config.pretrain.backbone.weights.empty()) {
       for (const auto& item : model->named_parameters()) {
         if (item.key().rfind("text_", 0) == 0) built.pretrained.insert(item.key());

@@ -1,8 +1,11 @@
 // The fine-tuned network (METHOD.md 5): backbone -> adaptation block -> video
 // feature f [B, D] -> class scores, either by a linear layer or, as in
-// ActionCLIP, by cosine similarity between a projection of f and class-prompt
-// embeddings of CLIP's text encoder, times logit_scale. The class embeddings
-// are a buffer, so a saved model classifies without the text encoder.
+// ActionCLIP, by cosine similarity between f's embedding (a projection of f,
+// or f itself when the block reads CLIP's projected frame embeddings) and
+// class-prompt embeddings of CLIP's text encoder, times logit_scale. The class
+// embeddings are a buffer, so a saved model classifies without running the
+// text encoder; with head.text.train_encoder the encoder is part of the model
+// and training draws one template per class each step.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,7 @@
 
 #include "core/config/experiment_config.h"
 #include "core/models/adaptation_block.h"
+#include "core/models/clip_text.h"
 #include "core/models/video_backbone.h"
 
 namespace dap {
@@ -25,12 +29,21 @@ namespace dap {
 class VideoClassifierImpl : public torch::nn::Module {
  public:
   // Registers `backbone` as "backbone", a fresh adapter as "adapter" and the head
-  // (kind linear: "linear"; kind text: "text_ln", "text_proj" and the buffer
-  // "class_embeddings", zero until set_class_embeddings).
+  // (kind linear: "linear"; kind text: "text_ln" and "text_proj" unless the
+  // adapter reads CLIP's embeddings, the buffer "class_embeddings", zero until
+  // set, and with train_encoder "text_encoder" and the buffer "prompt_tokens").
   VideoClassifierImpl(const config::ExperimentConfig& config, VideoBackbone backbone, int64_t num_classes);
 
   // clip [B, T, 3, H, W] -> class scores [B, C].
   torch::Tensor forward(const torch::Tensor& clip);
+  // Text head: the video's embedding in the text space, [B, embed_dim] (not normalised).
+  torch::Tensor video_embedding(const torch::Tensor& clip);
+  // Text head: cosine x logit_scale of `embedding` [B, E] against `classes` [C, E] (rows normalised).
+  torch::Tensor match_text(const torch::Tensor& embedding, const torch::Tensor& classes) const;
+  // The class embeddings a training step matches against: with a trained text
+  // encoder, template templates[c] of class c through it (with gradients);
+  // otherwise the stored class embeddings.
+  torch::Tensor step_class_embeddings(const std::vector<int64_t>& templates);
   // The same, keeping the tokens entering the backbone's block `block`
   // (negative: from the end) as a graph leaf in `probe` (Grad-CAM; CLIP ViT only).
   torch::Tensor forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe, int64_t block);
@@ -38,10 +51,17 @@ class VideoClassifierImpl : public torch::nn::Module {
   // against the class embeddings (text head, CLIP ViT only; no adapter).
   torch::Tensor zero_shot(const torch::Tensor& clip);
 
-  bool has_text_head() const { return !text_proj.is_empty(); }
+  bool has_text_head() const { return class_embeddings.defined(); }
+  bool trains_text_encoder() const { return !text_encoder.is_empty(); }
   int64_t num_classes() const { return num_classes_; }
+  int64_t num_templates() const { return num_templates_; }
   // [C, embed_dim], rows L2-normalised.
   void set_class_embeddings(const torch::Tensor& embeddings);
+  // With a trained text encoder: its BPE prompts [C, templates, context] and
+  // the class embeddings recomputed from it (the mean over templates).
+  void set_prompt_tokens(const torch::Tensor& tokens);
+  void refresh_class_embeddings();
+  ClipText& text_encoder_module() { return text_encoder; }
   // Copies the CLIP backbone's ln_post and proj into text_ln / text_proj, so f
   // starts in CLIP's embedding space; false when the shapes do not allow it.
   bool init_projection_from_backbone();
@@ -51,10 +71,12 @@ class VideoClassifierImpl : public torch::nn::Module {
 
  private:
   torch::Tensor scores(const std::vector<torch::Tensor>& layer_features);
-  torch::Tensor match_text(const torch::Tensor& embedding);  // cosine x logit_scale
+  torch::Tensor text_embedding(const std::vector<torch::Tensor>& layer_features);
 
   int64_t num_classes_;
+  int64_t num_templates_;
   int64_t adapter_layers_;
+  bool reads_embedding_;
   double logit_scale_;
   VideoBackbone backbone_{nullptr};
   VideoAdapter adapter_{nullptr};
@@ -62,6 +84,8 @@ class VideoClassifierImpl : public torch::nn::Module {
   torch::nn::LayerNorm text_ln{nullptr};
   torch::nn::Linear text_proj{nullptr};
   torch::Tensor class_embeddings;
+  ClipText text_encoder{nullptr};
+  torch::Tensor prompt_tokens;
 };
 TORCH_MODULE(VideoClassifier);
 
@@ -71,10 +95,13 @@ struct BuiltClassifier {
   VideoClassifier model{nullptr};
   std::set<std::string> pretrained;  // parameter names
 };
+// Parameters of the trained text encoder have their own learning rate.
+bool is_text_encoder_parameter(const std::string& name);
 
 // Builds the backbone of pretrain.backbone (its weights when set), the
 // classifier for `class_names` and, for the text head, the class embeddings
-// (prompts from finetune.head.text through CLIP's text encoder). `adapter_file`
+// (prompts from finetune.head.text through CLIP's text encoder, which with
+// train_encoder becomes part of the model). `adapter_file`
 // ("" for none) is an adapter.pt of dap-pretrain (a backbone stored there, the
 // train-encoder ablation, replaces the loaded one) or a model.pt of dap-finetune.
 // Initialisation follows the seed. Errors name the file or the config key.

@@ -17,7 +17,23 @@ std::string stage_folder(const config::ExperimentConfig& config, const std::stri
 std::string pretrain_folder(const config::ExperimentConfig& config) {
   const std::string& split = config.run.split;
   const fs::path folder = stage_folder(config, "pretrain");
-  return split.empty() ? folder.string() : (folder / ("split" + split)).string();
+  std::string tag = split.empty() ? "" : "split" + split;
+  if (config.run.seed_scope == "chain") {
+    tag += (tag.empty() ? "" : "-") + std::string("seed") + std::to_string(config.pretrain.seed);
+  }
+  return tag.empty() ? folder.string() : (folder / tag).string();
+}
+
+std::string with_seed(std::string text, int64_t seed) {
+  static const std::string kPlaceholder = "{seed}";
+  for (size_t at = text.find(kPlaceholder); at != std::string::npos; at = text.find(kPlaceholder, at)) {
+    text.replace(at, kPlaceholder.size(), std::to_string(seed));
+  }
+  return text;
+}
+
+std::string teacher_predictions_file(const config::ExperimentConfig& config) {
+  return with_seed(config.finetune.labels.predictions, config.pretrain.seed);
 }
 
 std::string pretrain_adapter_file(const config::ExperimentConfig& config) {
@@ -46,7 +62,7 @@ std::string finetune_adapter_file(const config::ExperimentConfig& config) {
 
 std::string evaluate_folder(const config::ExperimentConfig& config) {
   const auto& c = config.evaluate;
-  if (!c.output.empty()) return c.output;
+  if (!c.output.empty()) return with_seed(c.output, config.pretrain.seed);
   const std::string& split = config.run.split;
   const std::string tag = c.model == "zeroshot" ? "zeroshot" + (split.empty() ? "" : "-split" + split)
                                                 : finetune_tag(config);

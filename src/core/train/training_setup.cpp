@@ -26,6 +26,10 @@ torch::Tensor view_tensor(const std::vector<float>& values, const std::vector<in
   return torch::from_blob(const_cast<float*>(values.data()), shape, torch::kFloat);
 }
 
+torch::optim::AdamWOptions adamw_options(double lr, const config::TrainingOptimConfig& optim) {
+  return torch::optim::AdamWOptions(lr).betas({optim.betas.at(0), optim.betas.at(1)}).eps(optim.eps);
+}
+
 }  // namespace
 
 torch::Device training_device(const std::string& choice, const MpiContext& mpi) {
@@ -52,7 +56,7 @@ std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module) {
 }
 
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const std::vector<double>& lrs,
-                                                double weight_decay,
+                                                const config::TrainingOptimConfig& optim,
                                                 const std::function<size_t(const std::string&)>& set_of) {
   std::vector<std::vector<torch::Tensor>> members(2 * lrs.size());
   for (const auto& item : module.named_parameters()) {
@@ -63,15 +67,16 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
   for (size_t g = 0; g < members.size(); ++g) {
-    const double decay = g % 2 == 0 ? weight_decay : 0.0;
-    groups.emplace_back(members[g], std::make_unique<torch::optim::AdamWOptions>(
-                                        torch::optim::AdamWOptions(lrs[g / 2]).weight_decay(decay)));
+    const double decay = g % 2 == 0 ? optim.weight_decay : 0.0;
+    groups.emplace_back(members[g], std::make_unique<torch::optim::AdamWOptions>(adamw_options(lrs[g / 2], optim)
+                                                                                     .weight_decay(decay)));
   }
-  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lrs.at(0)));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), adamw_options(lrs.at(0), optim));
 }
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay) {
-  return make_adamw(module, std::vector<double>{lr}, weight_decay, {});
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr,
+                                                const config::TrainingOptimConfig& optim) {
+  return make_adamw(module, std::vector<double>{lr}, optim, {});
 }
 
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay) {

@@ -17,7 +17,6 @@
 #include "core/data/batch_loader.h"
 #include "core/dist/mpi_context.h"
 #include "core/dist/sum_allreduce.h"
-#include "core/train/schedules.h"
 
 namespace dap {
 
@@ -37,15 +36,17 @@ std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device)
 // The parameters that require a gradient, in registration order.
 std::vector<torch::Tensor> trainable_parameters(torch::nn::Module& module);
 
-// AdamW over the trainable parameters in two groups as DINO: group 0 with
-// weight decay, group 1 (biases and 1-D parameters) without.
-std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr, double weight_decay);
+// AdamW (optim's weight decay, betas and eps) over the trainable parameters in
+// two groups as DINO: group 0 with weight decay, group 1 (biases and 1-D
+// parameters) without.
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, double lr,
+                                                const config::TrainingOptimConfig& optim);
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay);
 // The same with several learning-rate sets (fine-tuning: pretrained and new
 // parameters): set_of(name) picks a parameter's set s < lrs.size(); set s
 // becomes groups 2s (with weight decay) and 2s+1 (biases and 1-D parameters, none).
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const std::vector<double>& lrs,
-                                                double weight_decay,
+                                                const config::TrainingOptimConfig& optim,
                                                 const std::function<size_t(const std::string&)>& set_of);
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay);
 
