@@ -4,9 +4,12 @@
 # It checks it runs under Slurm, finds bin/dap-STAGE, pins threads, launches one
 # MPI rank per task and, when the stage exits 75 (checkpoint saved after SIGUSR1 /
 # SIGTERM, see jobs/slurm/pretrain.sbatch), requeues the job so it continues.
-# Environment: DAP_BUILD_DIR (default $SLURM_SUBMIT_DIR/build), DAP_LAUNCHER
-# (mpirun, default, or srun --mpi=pmix), DAP_THREADS_PER_RANK (default
-# $SLURM_CPUS_PER_TASK or 1).
+# Environment: DAP_BUILD_DIR (default $SLURM_SUBMIT_DIR/build); DAP_LAUNCHER: auto
+# (default: srun --mpi=pmix where Slurm has the PMIx plugin, else mpirun), srun or
+# mpirun; DAP_OVERSUBSCRIBE=1 lets mpirun start more ranks than allocated cores (off:
+# it would hide a wrong allocation); DAP_THREADS_PER_RANK (default $SLURM_CPUS_PER_TASK
+# or 1); DAP_MAX_REQUEUES (default 10): automatic requeues after which a job that keeps
+# stopping at its time limit fails instead (exit 75 kept).
 
 dap_slurm_stage() {
   local stage=$1
@@ -40,22 +43,32 @@ dap_slurm_stage() {
   export OPENBLAS_NUM_THREADS=1
   export MKL_NUM_THREADS=1
 
-  # ---- launcher: one MPI rank per Slurm task. mpirun inside the allocation reads the
-  # task count and nodes from Slurm; srun needs the PMIx plugin (srun --mpi=list).
+  # ---- launcher: one MPI rank per Slurm task, on the nodes Slurm allocated. srun
+  # needs the PMIx plugin (srun --mpi=list) and, since Slurm 22.05, the task's CPUs
+  # given again. mpirun inside the allocation reads tasks and nodes from Slurm;
   # --bind-to none: Open MPI would pin each rank to one core when ranks <= 2, so the
   # threads a rank is given (--cpus-per-task, pretrain.threads) could not run.
-  local launch
-  case ${DAP_LAUNCHER:-mpirun} in
-    mpirun) launch=(mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$SLURM_NTASKS") ;;
-    srun) launch=(srun --mpi=pmix --ntasks="$SLURM_NTASKS" --kill-on-bad-exit=1) ;;
+  local launch launcher=${DAP_LAUNCHER:-auto}
+  if [[ $launcher == auto ]]; then
+    launcher=mpirun
+    srun --mpi=list 2>&1 | grep -qw pmix && launcher=srun
+  fi
+  case $launcher in
+    srun) launch=(srun --mpi=pmix --ntasks="$SLURM_NTASKS" --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}"
+      --kill-on-bad-exit=1) ;;
+    mpirun)
+      launch=(mpirun --bind-to none -np "$SLURM_NTASKS")
+      ((EUID != 0)) || launch+=(--allow-run-as-root)
+      [[ ${DAP_OVERSUBSCRIBE:-0} != 1 ]] || launch+=(--oversubscribe)
+      ;;
     *)
-      echo "$stage.sbatch: DAP_LAUNCHER must be mpirun or srun, not '$DAP_LAUNCHER'" >&2
+      echo "$stage.sbatch: DAP_LAUNCHER must be auto, srun or mpirun, not '$DAP_LAUNCHER'" >&2
       return 2
       ;;
   esac
 
   echo "== dap-$stage: job $SLURM_JOB_ID on ${SLURM_JOB_NODELIST:-?}," \
-    "$SLURM_NTASKS rank(s), restart ${SLURM_RESTART_COUNT:-0}, started $(date '+%F %T')"
+    "$SLURM_NTASKS rank(s) via $launcher, restart ${SLURM_RESTART_COUNT:-0}, started $(date '+%F %T')"
   echo "== in $PWD: ${launch[*]} $bin --config $config $*"
 
   # ---- signals: Slurm's warning (--signal=B:USR1@...) and SIGTERM reach this shell;
@@ -76,8 +89,15 @@ dap_slurm_stage() {
 
   echo "== dap-$stage: job $SLURM_JOB_ID finished $(date '+%F %T') with exit status $status"
   if ((status == 75)); then
-    echo "== dap-$stage: checkpoint saved before the time limit; requeueing job $SLURM_JOB_ID to continue"
-    scontrol requeue "$SLURM_JOB_ID" || echo "== dap-$stage: scontrol requeue failed (submit with --requeue)" >&2
+    local restarts=${SLURM_RESTART_COUNT:-0} limit=${DAP_MAX_REQUEUES:-10}
+    if ((restarts >= limit)); then
+      echo "== dap-$stage: checkpoint saved, but job $SLURM_JOB_ID was already requeued $restarts time(s)" \
+        "(DAP_MAX_REQUEUES=$limit); not requeueing. Resubmit with a longer --time to continue." >&2
+    else
+      echo "== dap-$stage: checkpoint saved before the time limit; requeueing job $SLURM_JOB_ID to continue" \
+        "(requeue $((restarts + 1)) of at most $limit)"
+      scontrol requeue "$SLURM_JOB_ID" || echo "== dap-$stage: scontrol requeue failed (submit with --requeue)" >&2
+    fi
   fi
   return "$status"
 }

@@ -8,11 +8,38 @@
 # Experiments are separated by "::", each a config and its overrides; their run folders
 # (run.root/run.name) must differ. The table goes to <first run.root>/sweeps/<name>/.
 # Options as full_pipeline.sh (--dry-run, --seeds, --splits, --seed-scope, --ranks, --sbatch,
-# --train-sbatch), plus --name NAME (default: sweep).
+# --train-sbatch, --array-limit, --mem, --mem-per-gpu), plus --name NAME (default: sweep).
+# Experiments that preprocess into the same folder share it: their preprocess jobs take
+# turns (a lock on the folder) and the later ones reuse the finished shards.
+# From the repository root, on the login node or as a driver job:
+#   sbatch jobs/slurm/sweep.sh [options] CONFIG ... :: CONFIG ...
+#SBATCH --job-name=dap-sweep        # the driver job: it only submits the stage jobs
+#SBATCH --output=%x-%j.out
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=1
+#SBATCH --time=00:10:00
 set -euo pipefail
 
+# Under sbatch this file runs as Slurm's spool copy, so the repository is found from
+# DAP_SOURCE_DIR, then the path Slurm records for the job's script, then the submit folder.
+dap_repository() {
+  local script command
+  script=$(dirname "${BASH_SOURCE[0]}")/../..
+  if [[ -n ${SLURM_JOB_ID:-} && ! -f $script/jobs/lib/pipeline.sh ]]; then
+    command=$(scontrol show job "$SLURM_JOB_ID" 2>/dev/null | sed -n 's/^ *Command=\([^ ]*\).*/\1/p')
+    script=${DAP_SOURCE_DIR:-}
+    [[ -n $script ]] || script=$(dirname "$command")/../..
+    [[ -f $script/jobs/lib/pipeline.sh ]] || script=$SLURM_SUBMIT_DIR
+  fi
+  if [[ ! -f $script/jobs/lib/pipeline.sh ]]; then
+    echo "$(basename "$0"): cannot find the dap repository (set DAP_SOURCE_DIR or submit from its root)" >&2
+    return 2
+  fi
+  cd "$script" && pwd
+}
+repository=$(dap_repository)
 # shellcheck source=jobs/lib/pipeline.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/pipeline.sh"
+source "$repository/jobs/lib/pipeline.sh"
 name=sweep
 args=()
 while (($# > 0)); do
@@ -23,7 +50,7 @@ while (($# > 0)); do
 done
 dap_pipeline_options "${args[@]}"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$repository/jobs/slurm/sweep.sh" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 

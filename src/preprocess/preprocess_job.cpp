@@ -18,6 +18,7 @@
 #include "core/config/config_binding.h"
 #include "core/data/manifest.h"
 #include "core/dist/shared_counters.h"
+#include "core/io/folder_lock.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
 #include "core/io/shard_index.h"
@@ -142,10 +143,16 @@ int run_preprocess(const StageContext& stage) {
   index.class_names = class_names_of(c);
   index.manifest_videos = static_cast<int64_t>(manifest.size());
 
-  // Rank 0 inspects the folder and decides what is left to do; everyone gets the list.
+  // Rank 0 holds the folder's writer lock until every rank is done, so a second
+  // job on the same folder waits, then reuses what this one finished (and never
+  // removes the temporary files of a job still writing). Rank 0 inspects the
+  // folder and decides what is left to do; everyone gets the list.
+  std::unique_ptr<FolderLock> lock;
   std::string work_text;
   if (mpi.is_root()) {
-    fs::create_directories(folder);
+    lock = std::make_unique<FolderLock>(folder, [&](const std::string& holder) {
+      spdlog::info("{} is being written by {}; waiting for it to finish", folder, holder);
+    });
     std::vector<std::string> removed;
     index.shards = collect_complete_shards(folder, index.settings_sha256, &removed);
     for (const auto& r : removed) spdlog::warn("removed incomplete file from an earlier run: {}", r);

@@ -4,6 +4,7 @@
 #   chained with afterok and --kill-on-invalid-dep=yes, the array sized seeds x splits, logs
 #   in the run folder; a baseline (finetune.init_adapter = none) has no pretraining job; with
 #   --seed-scope chain each (seed, split) has its own pretraining;
+# - jobs/lib/slurm_stage.sh requeues a job stopped at its time limit at most DAP_MAX_REQUEUES times;
 # - jobs/slurm/sweep.sh --dry-run chains one aggregation after every experiment's array,
 #   over all their run folders, and refuses two experiments with the same run folder;
 # - jobs/local/full_pipeline.sh runs the tiny experiment end to end (2 seeds) and leaves the table.
@@ -55,9 +56,41 @@ check "the scope travels as an override" same "${DAP_ARGS[*]}" "lua/finetune_tin
 dap_parse_seeds_splits --seeds 0,1,2 --splits 1,2 lua/finetune_tiny.lua
 check "seed scope finetune: pretraining task 1 is split 2 only" same "$(dap_pretrain_overrides 1)" "run.split=2"
 
+out=$(jobs/slurm/full_pipeline.sh --dry-run --seeds 0,1,2 --array-limit 2 --mem-per-gpu 32G \
+  --sbatch "-t 30 --comment='two words'" lua/finetune_tiny.lua "run.root=$T/runs" 2>&1)
+check "--array-limit throttles the arrays" log_has <(echo "$out") "--array=0-2%2"
+check "--mem-per-gpu reaches the training jobs" log_has <(echo "$out") "-n 1 --mem-per-gpu=32G -J dap-finetune"
+check "a quoted value in --sbatch stays one word" log_has <(echo "$out") "-t 30 '--comment=two words' -n 1"
+status=0
+jobs/slurm/full_pipeline.sh --dry-run --sbatch "--comment='unclosed" lua/finetune_tiny.lua >/dev/null 2>"$T/quote.err" || status=$?
+check "an unmatched quote is an error" same "$status" 2
+check "that says so" log_has "$T/quote.err" "unmatched quote"
+
 out=$(jobs/slurm/full_pipeline.sh --dry-run lua/finetune_tiny.lua finetune.init_adapter=none "run.root=$T/runs" 2>&1)
 check "a baseline has no pretraining job" same "$(grep -c 'pretrain.sbatch' <<<"$out" || true)" 0
 check "and its array follows preprocessing" log_has <(echo "$out") "--array=0-0 --dependency=afterok:\$PREPROCESS_finetune_tiny"
+
+echo "== requeue cap of jobs/lib/slurm_stage.sh (stub srun, scontrol and stage binary)"
+mkdir -p "$T/stub/bin" "$T/stub/path"
+printf '#!/bin/sh\nexit 75\n' >"$T/stub/bin/dap-pretrain"  # a stage that always stops at its time limit
+printf '#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\nexec "$@"\n' >"$T/stub/path/srun"
+printf '#!/bin/sh\necho "$@" >>"%s"\n' "$T/stub/scontrol.calls" >"$T/stub/path/scontrol"
+chmod +x "$T/stub/bin/dap-pretrain" "$T/stub/path/srun" "$T/stub/path/scontrol"
+stage() { # stage RESTART_COUNT: the stage body as a job in its RESTART_COUNT-th run would run it
+  (
+    export PATH=$T/stub/path:$PATH DAP_BUILD_DIR=$T/stub DAP_LAUNCHER=srun SLURM_JOB_ID=42 SLURM_NTASKS=1 \
+      SLURM_RESTART_COUNT=$1 DAP_MAX_REQUEUES=3
+    source jobs/lib/slurm_stage.sh
+    dap_slurm_stage pretrain lua/finetune_tiny.lua
+  ) >"$T/stub/stage-$1.log" 2>&1 || true
+}
+stage 2
+check "below the cap the job requeues itself" same "$(cat "$T/stub/scontrol.calls" 2>/dev/null)" "requeue 42"
+check "and counts the requeues in its log" log_has "$T/stub/stage-2.log" "(requeue 3 of at most 3)"
+rm -f "$T/stub/scontrol.calls"
+stage 3
+check "at the cap it stops requeueing" test ! -e "$T/stub/scontrol.calls"
+check "and says why" log_has "$T/stub/stage-3.log" "already requeued 3 time(s) (DAP_MAX_REQUEUES=3); not requeueing"
 
 echo "== sweep.sh --dry-run"
 out=$(jobs/slurm/sweep.sh --dry-run --name rows --seeds 0,1 lua/finetune_tiny.lua "run.root=$T/runs" run.name=dap :: \

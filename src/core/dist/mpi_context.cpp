@@ -15,6 +15,16 @@ void check_mpi(int rc, const char* call) {
 }
 
 MpiContext::MpiContext(int* argc, char*** argv) {
+#if defined(OMPI_MAJOR_VERSION) && OMPI_MAJOR_VERSION < 5
+  // One-sided windows (core/dist/shared_counters.h) across nodes, measured with
+  // Open MPI 4.1 and ranks on two hosts over TCP: osc/rdma fails ("MPI_ERR_WIN:
+  // invalid window"); osc/ucx creates the window but serves a remote rank's
+  // fetch-and-add only once rank 0 is done (no progress while it computes), so
+  // rank 1 claimed no video; osc/pt2pt serves it whenever rank 0 calls MPI (each
+  // of its own claims). sm stays the choice within a node. (Open MPI 5 has no
+  // pt2pt; its rdma works over any network.) A user's own OMPI_MCA_osc wins.
+  setenv("OMPI_MCA_osc", "sm,pt2pt", /*overwrite=*/0);
+#endif
   int provided = 0;
   DAP_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   // Errors come back as codes (and become exceptions) instead of killing the job silently.
