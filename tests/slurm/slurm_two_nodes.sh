@@ -18,6 +18,9 @@
 # munged runs once, outside; it is reached through its socket file. Measured on Debian 12
 # (Slurm 22.05, OpenMPI 4.1).
 # Needs root and iproute2; otherwise slurm2_start prints why and exits 77 (skip).
+# Environment: SLURM_TEST_KEEP=1 keeps the directory; SLURM2_WAIT=N seconds to wait for the
+# nodes (default 40); SLURM2_DEBUG=1 leaves a cluster that did not come up running, for
+# inspection (slurm2_stop still tears it down).
 
 # shellcheck source=tests/slurm/slurm_cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/slurm_cluster.sh"

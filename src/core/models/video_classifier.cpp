@@ -46,16 +46,19 @@ VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config,
   }
 }
 
-torch::Tensor VideoClassifierImpl::text_embedding(const std::vector<torch::Tensor>& layer_features) {
+torch::Tensor VideoClassifierImpl::video_feature(const std::vector<torch::Tensor>& layer_features) {
   const std::vector<torch::Tensor> used(layer_features.end() - adapter_layers_, layer_features.end());
-  const torch::Tensor feature = adapter_->forward(used);
-  if (!linear.is_empty()) return linear->forward(feature);  // class scores
+  return adapter_->forward(used);
+}
+
+torch::Tensor VideoClassifierImpl::to_text_space(const torch::Tensor& feature) {
   return text_proj.is_empty() ? feature : text_proj->forward(text_ln->forward(feature));
 }
 
 torch::Tensor VideoClassifierImpl::scores(const std::vector<torch::Tensor>& layer_features) {
-  const torch::Tensor out = text_embedding(layer_features);
-  return linear.is_empty() ? match_text(out, class_embeddings) : out;
+  const torch::Tensor feature = video_feature(layer_features);
+  if (!linear.is_empty()) return linear->forward(feature);
+  return match_text(to_text_space(feature), class_embeddings);
 }
 
 torch::Tensor VideoClassifierImpl::match_text(const torch::Tensor& embedding, const torch::Tensor& classes) const {
@@ -70,7 +73,7 @@ torch::Tensor VideoClassifierImpl::forward(const torch::Tensor& clip) {
 
 torch::Tensor VideoClassifierImpl::video_embedding(const torch::Tensor& clip) {
   if (!has_text_head()) throw Error("the video embedding needs finetune.head.kind = \"text\"");
-  return text_embedding(backbone_->layer_features(clip, reads_embedding_));
+  return to_text_space(video_feature(backbone_->layer_features(clip, reads_embedding_)));
 }
 
 torch::Tensor VideoClassifierImpl::forward_with_probe(const torch::Tensor& clip, torch::Tensor& probe,

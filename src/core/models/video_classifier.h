@@ -71,7 +71,11 @@ class VideoClassifierImpl : public torch::nn::Module {
 
  private:
   torch::Tensor scores(const std::vector<torch::Tensor>& layer_features);
-  torch::Tensor text_embedding(const std::vector<torch::Tensor>& layer_features);
+  // The adaptation block's video feature f [B, D] of the backbone's layer features.
+  torch::Tensor video_feature(const std::vector<torch::Tensor>& layer_features);
+  // f in the text space: through text_ln and text_proj, or as it is when the
+  // block reads CLIP's frame embeddings.
+  torch::Tensor to_text_space(const torch::Tensor& feature);
 
   int64_t num_classes_;
   int64_t num_templates_;
