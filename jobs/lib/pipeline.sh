@@ -13,11 +13,10 @@
 #   --array-limit N      at most N tasks of each array at once (--array=0-K%N)
 #   --mem SIZE, --mem-per-gpu SIZE   memory of the pretrain and finetune jobs (sbatch's options)
 # leaving the rest in DAP_REST.
-# dap_submit_experiment CONFIG [key=value ...]: submits preprocess -> pretrain (an array,
-# one task per split, or per (seed, split) with seed scope chain: each split is pretrained
-# on its own clips) -> finetune array, chained
-# with afterok; sets DAP_RUN_FOLDER (run.root/run.name) and DAP_LAST_JOB (the array's id).
-# Pretraining is left out when finetune.init_adapter is "none" (a baseline).
+# dap_add_experiment CONFIG [key=value ...] (for each experiment, in order), then
+# dap_submit_preprocess, then dap_submit_training I (for each): preprocess -> pretrain array (one task per split, or per
+# (seed, split) with seed scope chain) -> finetune array over seeds x splits, chained with
+# afterok. Pretraining is left out when finetune.init_adapter is "none" (a baseline).
 # dap_submit_aggregate DEPENDENCY CONFIG [key=value ...]: the evaluate.sbatch job.
 
 dap_pipeline_options() {
@@ -66,12 +65,20 @@ dap_words() {
   }
 }
 
-# A key of the fully resolved config (dap-finetune --print-config writes one per line).
-dap_config_value() { # dap_config_value RESOLVED_TEXT SECTION KEY
-  awk -v section="  $2 = {" -v key="$3" '
-    $0 == section { inside = 1; next }
-    inside && /^  [}]/ { exit }
-    inside && $1 == key && $2 == "=" { value = $3; sub(/,$/, "", value); gsub(/"/, "", value); print value; exit }
+# A key of the fully resolved config (dap-finetune --print-config writes one per line),
+# by its dotted path, e.g. dap_config_value "$resolved" finetune.labels.source.
+dap_config_value() { # dap_config_value RESOLVED_TEXT KEY.PATH
+  awk -v want="$2" '
+    /^ *--/ { next }
+    { match($0, /^ */); depth = RLENGTH / 2 }
+    / = [{]$/ { table[depth] = $1; next }
+    $2 == "=" {
+      key = $1
+      for (i = depth - 1; i >= 1; i--) key = table[i] "." key
+      if (key != want) next
+      value = substr($0, index($0, " = ") + 3)
+      sub(/,$/, "", value); gsub(/"/, "", value); print value; exit
+    }
   ' <<<"$1"
 }
 
@@ -98,7 +105,18 @@ dap_sbatch() {
   echo "${id%%;*}"
 }
 
-dap_submit_experiment() {
+# The experiments of this submission, by index (full_pipeline.sh: one; sweep.sh: several):
+# their config and overrides (one per line), run folder (absolute), logs, preprocess job,
+# what pretraining and seeds they need, the teacher predictions they read and their
+# fine-tuning array.
+DAP_X_ARGS=() DAP_X_NAME=() DAP_X_RUN=() DAP_X_LOGS=() DAP_X_PREP=() DAP_X_INIT=() DAP_X_SCOPE=()
+DAP_X_SEEDS=() DAP_X_READS=() DAP_X_FINETUNE=()
+
+dap_absolute() { if [[ $1 == /* ]]; then echo "$1"; else echo "$DAP_REPO/$1"; fi; }
+
+# dap_add_experiment CONFIG [key=value ...]: reads the resolved config and records the
+# experiment; sets DAP_RUN_FOLDER (run.root/run.name as the config has it).
+dap_add_experiment() {
   local config=$1
   shift
   local overrides=("$@") resolved
@@ -111,48 +129,94 @@ dap_submit_experiment() {
     echo "full_pipeline: the config does not load; see: $DAP_BIN/dap-finetune --config $config ${overrides[*]} --print-config" >&2
     return 2
   }
-  local run_root run_name init_adapter scope
-  run_root=$(dap_config_value "$resolved" run root)
-  run_name=$(dap_config_value "$resolved" run name)
-  init_adapter=$(dap_config_value "$resolved" finetune init_adapter)
-  scope=${DAP_SEED_SCOPE:-$(dap_config_value "$resolved" run seed_scope)}
-  DAP_RUN_FOLDER=$run_root/$run_name
-  local logs=$DAP_RUN_FOLDER/logs
-  [[ $logs == /* ]] || logs=$DAP_REPO/$logs
-  if ((!DAP_DRY_RUN)); then mkdir -p "$logs"; fi
+  local i=${#DAP_X_ARGS[@]} name scope seeds=$DAP_SEED_LIST reads=
+  name=$(dap_config_value "$resolved" run.name)
+  DAP_RUN_FOLDER=$(dap_config_value "$resolved" run.root)/$name
+  scope=${DAP_SEED_SCOPE:-$(dap_config_value "$resolved" run.seed_scope)}
+  # A teacher (a source model whose predictions other experiments train on) writes them to
+  # evaluate.output, one file per pretrain.seed: with seed scope finetune there is one
+  # teacher, so it is trained with the first seed only.
+  if [[ -n $(dap_config_value "$resolved" evaluate.output) && $scope != chain ]]; then seeds=${seeds%%,*}; fi
+  if [[ $(dap_config_value "$resolved" finetune.labels.source) == pseudo ]]; then
+    reads=$(dap_absolute "$(dap_config_value "$resolved" finetune.labels.predictions)")
+  fi
+  DAP_X_ARGS[i]=$(printf '%s\n' "$config" "${overrides[@]}")
+  DAP_X_NAME[i]=$name
+  DAP_X_RUN[i]=$(dap_absolute "$DAP_RUN_FOLDER")
+  DAP_X_LOGS[i]=${DAP_X_RUN[i]}/logs
+  DAP_X_INIT[i]=$(dap_config_value "$resolved" finetune.init_adapter)
+  DAP_X_SCOPE[i]=${scope:-finetune}
+  DAP_X_SEEDS[i]=$seeds
+  DAP_X_READS[i]=$reads
+}
 
-  local seeds_splits=(--seeds "$DAP_SEED_LIST" --seed-scope "${scope:-finetune}") tasks pretrain_tasks
+# dap_submit_preprocess: every added experiment's preprocess job, once they all resolved
+# and every teacher comes before the experiments that train on its predictions.
+dap_submit_preprocess() {
+  local i j words
+  for i in "${!DAP_X_ARGS[@]}"; do
+    for ((j = i + 1; j < ${#DAP_X_RUN[@]}; j++)); do
+      if [[ -n ${DAP_X_READS[i]} && ${DAP_X_READS[i]} == "${DAP_X_RUN[j]}"/* ]]; then
+        echo "sweep: ${DAP_X_NAME[i]} trains on the predictions of ${DAP_X_NAME[j]}; put that experiment first" >&2
+        return 2
+      fi
+    done
+  done
+  for i in "${!DAP_X_ARGS[@]}"; do
+    mapfile -t words <<<"${DAP_X_ARGS[i]}"
+    if ((!DAP_DRY_RUN)); then mkdir -p "${DAP_X_LOGS[i]}"; fi
+    DAP_X_PREP[i]=$(dap_sbatch "PREPROCESS_${DAP_X_NAME[i]}" "${DAP_ALL_OPTIONS[@]}" -n "$DAP_RANKS" \
+      -J "dap-preprocess-${DAP_X_NAME[i]}" -o "${DAP_X_LOGS[i]}/%x-%j.out" jobs/slurm/preprocess.sbatch "${words[@]}")
+  done
+}
+
+# dap_submit_training I: experiment I's pretrain array (one task per split, or per (seed,
+# split) with seed scope chain; left out when finetune.init_adapter is "none") and its
+# finetune array over seeds x splits, chained with afterok. Fine-tuning also waits for every
+# preprocess job of this submission (its teacher may predict on another experiment's data)
+# and for the fine-tuning array of the experiment whose predictions it trains on, which must
+# come earlier. Sets DAP_LAST_JOB (the finetune array's id).
+dap_submit_training() {
+  local i=$1 words
+  mapfile -t words <<<"${DAP_X_ARGS[i]}"
+  local name=${DAP_X_NAME[i]} logs=${DAP_X_LOGS[i]} scope=${DAP_X_SCOPE[i]} seeds=${DAP_X_SEEDS[i]}
+  local seeds_splits=(--seeds "$seeds" --seed-scope "$scope") tasks pretrain_tasks _seeds _splits
   [[ -n $DAP_SPLIT_LIST ]] && seeds_splits+=(--splits "$DAP_SPLIT_LIST")
-  IFS=, read -r -a _seeds <<<"$DAP_SEED_LIST"
+  IFS=, read -r -a _seeds <<<"$seeds"
   IFS=, read -r -a _splits <<<"${DAP_SPLIT_LIST:-x}"
   tasks=$((${#_seeds[@]} * ${#_splits[@]}))
   pretrain_tasks=${#_splits[@]}
   [[ $scope != chain ]] || pretrain_tasks=$tasks
 
-  local all=("${DAP_ALL_OPTIONS[@]}") train=("${DAP_TRAIN_OPTIONS[@]}")
-  local prep job
-  prep=$(dap_sbatch "PREPROCESS_$run_name" "${all[@]}" -n "$DAP_RANKS" -J "dap-preprocess-$run_name" -o "$logs/%x-%j.out" \
-    jobs/slurm/preprocess.sbatch "$config" "${overrides[@]}")
-  job=$prep
-  if [[ $init_adapter != none ]]; then
-    job=$(dap_sbatch "PRETRAIN_$run_name" "${all[@]}" "${train[@]}" -J "dap-pretrain-$run_name" -o "$logs/%x-%A_%a.out" \
-      --array=0-$((pretrain_tasks - 1))$DAP_ARRAY_LIMIT --dependency=afterok:"$prep" \
-      jobs/slurm/pretrain.sbatch "${seeds_splits[@]}" "$config" "${overrides[@]}")
+  local train=("${DAP_ALL_OPTIONS[@]}" "${DAP_TRAIN_OPTIONS[@]}") after=${DAP_X_PREP[i]} j teacher=
+  if [[ ${DAP_X_INIT[i]} != none ]]; then
+    after=$(dap_sbatch "PRETRAIN_$name" "${train[@]}" -J "dap-pretrain-$name" -o "$logs/%x-%A_%a.out" \
+      --array=0-$((pretrain_tasks - 1))$DAP_ARRAY_LIMIT --dependency=afterok:"${DAP_X_PREP[i]}" \
+      jobs/slurm/pretrain.sbatch "${seeds_splits[@]}" "${words[@]}")
   fi
-  DAP_LAST_JOB=$(dap_sbatch "FINETUNE_$run_name" "${all[@]}" "${train[@]}" -J "dap-finetune-$run_name" \
-    -o "$logs/%x-%A_%a.out" --array=0-$((tasks - 1))$DAP_ARRAY_LIMIT --dependency=afterok:"$job" \
-    jobs/slurm/finetune.sbatch "${seeds_splits[@]}" "$config" "${overrides[@]}")
-  local chain="preprocess $prep"
-  [[ $init_adapter != none ]] && chain+=", pretrain array $job ($pretrain_tasks task(s), seed scope ${scope:-finetune})"
-  echo "== $run_name: $chain, finetune array $DAP_LAST_JOB ($tasks task(s): seeds $DAP_SEED_LIST${DAP_SPLIT_LIST:+, splits $DAP_SPLIT_LIST}); logs in $logs"
+  for j in "${!DAP_X_PREP[@]}"; do
+    ((j == i)) || after+=:${DAP_X_PREP[j]}
+  done
+  for ((j = 0; j < i; j++)); do
+    if [[ -n ${DAP_X_READS[i]} && ${DAP_X_READS[i]} == "${DAP_X_RUN[j]}"/* ]]; then
+      teacher=${DAP_X_NAME[j]}
+      after+=:${DAP_X_FINETUNE[j]}
+    fi
+  done
+  DAP_LAST_JOB=$(dap_sbatch "FINETUNE_$name" "${train[@]}" -J "dap-finetune-$name" \
+    -o "$logs/%x-%A_%a.out" --array=0-$((tasks - 1))$DAP_ARRAY_LIMIT --dependency=afterok:"$after" \
+    jobs/slurm/finetune.sbatch "${seeds_splits[@]}" "${words[@]}")
+  DAP_X_FINETUNE[i]=$DAP_LAST_JOB
+  local chain="preprocess ${DAP_X_PREP[i]}"
+  [[ ${DAP_X_INIT[i]} != none ]] && chain+=", pretrain array ${after%%:*} ($pretrain_tasks task(s), seed scope $scope)"
+  [[ -z $teacher ]] || chain+=", teacher $teacher"
+  echo "== $name: $chain, finetune array $DAP_LAST_JOB ($tasks task(s): seeds $seeds${DAP_SPLIT_LIST:+, splits $DAP_SPLIT_LIST}); logs in $logs"
 }
 
 dap_submit_aggregate() {
   local dependency=$1 config=$2
   shift 2
-  local all=("${DAP_ALL_OPTIONS[@]}")
-  local logs=$DAP_RUN_FOLDER/logs
-  [[ $logs == /* ]] || logs=$DAP_REPO/$logs
-  DAP_LAST_JOB=$(dap_sbatch "AGGREGATE_$(basename "$DAP_RUN_FOLDER")" "${all[@]}" -J "dap-evaluate-$(basename "$DAP_RUN_FOLDER")" \
-    -o "$logs/%x-%j.out" --dependency=afterok:"$dependency" jobs/slurm/evaluate.sbatch "$config" "$@")
+  local name=${DAP_X_NAME[0]}
+  DAP_LAST_JOB=$(dap_sbatch "AGGREGATE_$name" "${DAP_ALL_OPTIONS[@]}" -J "dap-evaluate-$name" \
+    -o "${DAP_X_LOGS[0]}/%x-%j.out" --dependency=afterok:"$dependency" jobs/slurm/evaluate.sbatch "$config" "$@")
 }

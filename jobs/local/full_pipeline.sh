@@ -38,12 +38,12 @@ resolved=$(cd "$DAP_REPO" && "$DAP_BIN/dap-finetune" --config "$config" "$@" --p
 }
 
 # A config with run.seed_scope = "chain" varies the whole chain per seed without the option.
-if [[ $(dap_config_value "$resolved" run seed_scope) == chain && " ${sweep[*]} " != *" --seed-scope "* ]]; then
+if [[ $(dap_config_value "$resolved" run.seed_scope) == chain && " ${sweep[*]} " != *" --seed-scope "* ]]; then
   sweep+=(--seed-scope chain)
 fi
 
 "$here/preprocess.sh" "${ranks[@]}" "$config" "$@"
-if [[ $(dap_config_value "$resolved" finetune init_adapter) != none ]]; then
+if [[ $(dap_config_value "$resolved" finetune.init_adapter) != none ]]; then
   # One pretraining per split (per seed too with --seed-scope chain); pretrain.sh ignores seeds otherwise.
   "$here/pretrain.sh" "${ranks[@]}" "${sweep[@]}" "$config" "$@"
 fi

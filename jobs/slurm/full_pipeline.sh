@@ -57,8 +57,9 @@ config=${DAP_REST[0]}
 overrides=("${DAP_REST[@]:1}")
 [[ $config == /* || ! -e $config ]] || config=$(realpath --relative-to="$DAP_REPO" "$config")
 
-dap_submit_experiment "$config" "${overrides[@]}"
+dap_add_experiment "$config" "${overrides[@]}"
+dap_submit_preprocess
+dap_submit_training 0
 dap_submit_aggregate "$DAP_LAST_JOB" "$config" "${overrides[@]}"
-results=$DAP_RUN_FOLDER/results
-[[ $results == /* ]] || results=$DAP_REPO/$results
+results=$(dap_absolute "$DAP_RUN_FOLDER/results")
 echo "== aggregate job $DAP_LAST_JOB; results: $results/results.md (.csv, .json)"

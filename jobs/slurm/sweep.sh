@@ -10,7 +10,12 @@
 # Options as full_pipeline.sh (--dry-run, --seeds, --splits, --seed-scope, --ranks, --sbatch,
 # --train-sbatch, --array-limit, --mem, --mem-per-gpu), plus --name NAME (default: sweep).
 # Experiments that preprocess into the same folder share it: their preprocess jobs take
-# turns (a lock on the folder) and the later ones reuse the finished shards.
+# turns (a lock on the folder) and the later ones reuse the finished shards. Fine-tuning
+# starts once every preprocess job of the sweep is done. An experiment that trains on a
+# teacher's predictions (finetune.labels.source = "pseudo", e.g. lua/dailyda_sfvda_k600.lua)
+# waits for the experiment whose run folder holds them (lua/dailyda_source_k600.lua), which
+# must come earlier in the sweep; a teacher is trained once (the first seed) unless the
+# seed scope is chain. So one sweep runs Daily-DA's source -> target chains (README).
 # From the repository root, on the login node or as a driver job:
 #   sbatch jobs/slurm/sweep.sh [options] CONFIG ... :: CONFIG ...
 #SBATCH --job-name=dap-sweep        # the driver job: it only submits the stage jobs
@@ -50,7 +55,7 @@ while (($# > 0)); do
 done
 dap_pipeline_options "${args[@]}"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,15p' "$repository/jobs/slurm/sweep.sh" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "$repository/jobs/slurm/sweep.sh" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 
@@ -65,24 +70,28 @@ for word in "${DAP_REST[@]}" ::; do
   fi
 done
 
-arrays=() runs=() first_config= first_overrides=()
+runs=() first_config= first_overrides=()
 for experiment in "${experiments[@]}"; do
   mapfile -t words <<<"$experiment"
-  dap_submit_experiment "${words[0]}" "${words[@]:1}"
+  dap_add_experiment "${words[0]}" "${words[@]:1}"
   for run in "${runs[@]}"; do
     if [[ $run == "$DAP_RUN_FOLDER" ]]; then
       echo "sweep: two experiments share the run folder $run; give each its own run.name" >&2
       exit 2
     fi
   done
-  arrays+=("$DAP_LAST_JOB")
   runs+=("$DAP_RUN_FOLDER")
   if [[ -z $first_config ]]; then
     first_config=${words[0]}
     first_overrides=("${words[@]:1}")
-    output=$(dirname "$DAP_RUN_FOLDER")/sweeps/$name
-    [[ $output == /* ]] || output=$DAP_REPO/$output
+    output=$(dap_absolute "$(dirname "$DAP_RUN_FOLDER")/sweeps/$name")
   fi
+done
+dap_submit_preprocess
+arrays=()
+for i in "${!runs[@]}"; do
+  dap_submit_training "$i"
+  arrays+=("$DAP_LAST_JOB")
 done
 
 list=$(printf '"%s",' "${runs[@]}")

@@ -6,7 +6,9 @@
 #   --seed-scope chain each (seed, split) has its own pretraining;
 # - jobs/lib/slurm_stage.sh requeues a job stopped at its time limit at most DAP_MAX_REQUEUES times;
 # - jobs/slurm/sweep.sh --dry-run chains one aggregation after every experiment's array,
-#   over all their run folders, and refuses two experiments with the same run folder;
+#   over all their run folders, and refuses two experiments with the same run folder; in a
+#   source -> target chain the target's fine-tuning waits for the teacher's array and every
+#   preprocess job, and a teacher listed after its student is refused before any submission;
 # - jobs/local/full_pipeline.sh runs the tiny experiment end to end (2 seeds) and leaves the table.
 # Run by ctest as slurm.test_pipeline_scripts; exit 77 = skipped.
 set -euo pipefail
@@ -103,6 +105,27 @@ status=0
 jobs/slurm/sweep.sh --dry-run lua/finetune_tiny.lua :: lua/finetune_tiny.lua >/dev/null 2>"$T/same.err" || status=$?
 check "two experiments in one run folder are refused" same "$status" 2
 check "naming the folder" log_has "$T/same.err" "share the run folder"
+
+echo "== sweep.sh --dry-run of a source -> target chain (Daily-DA SFVDA)"
+out=$(DAP_RUN_ROOT=$T/runs jobs/slurm/sweep.sh --dry-run --seeds 0,1 --name t3 lua/dailyda_source_k600.lua :: \
+  lua/dailyda_sfvda_k600.lua :: lua/dailyda_sfvda_k600_baseline.lua 2>&1)
+echo "$out" | sed 's/^/       /'
+check "every preprocess job comes first" same "$(grep '^sbatch' <<<"$out" | head -3 | grep -c preprocess.sbatch)" 3
+check "the teacher is trained once with seed scope finetune" log_has <(echo "$out") \
+  "--array=0-0 --dependency=afterok:\$PREPROCESS_dailyda_source_k600:\$PREPROCESS_dailyda_sfvda_k600:\$PREPROCESS_dailyda_sfvda_k600_baseline jobs/slurm/finetune.sbatch --seeds 0 "
+check "the target waits for its pretraining, all preprocessing and the teacher" log_has <(echo "$out") \
+  "--array=0-1 --dependency=afterok:\$PRETRAIN_dailyda_sfvda_k600:\$PREPROCESS_dailyda_source_k600:\$PREPROCESS_dailyda_sfvda_k600_baseline:\$FINETUNE_dailyda_source_k600 jobs/slurm/finetune.sbatch --seeds 0,1 "
+check "so does the baseline" log_has <(echo "$out") "teacher dailyda_source_k600, finetune array \$FINETUNE_dailyda_sfvda_k600_baseline"
+out=$(DAP_RUN_ROOT=$T/runs jobs/slurm/sweep.sh --dry-run --seeds 0,1 --seed-scope chain lua/dailyda_source_k600.lua :: \
+  lua/dailyda_sfvda_k600.lua 2>&1)
+check "with seed scope chain every seed has its teacher" log_has <(echo "$out") \
+  "--array=0-1 --dependency=afterok:\$PREPROCESS_dailyda_source_k600:\$PREPROCESS_dailyda_sfvda_k600 jobs/slurm/finetune.sbatch --seeds 0,1 --seed-scope chain"
+status=0
+DAP_RUN_ROOT=$T/runs jobs/slurm/sweep.sh --dry-run lua/dailyda_sfvda_k600.lua :: lua/dailyda_source_k600.lua \
+  >"$T/order.out" 2>&1 || status=$?
+check "a teacher after its student is refused" same "$status" 2
+check "before anything is submitted" same "$(grep -c '^sbatch' "$T/order.out" || true)" 0
+check "saying which comes first" log_has "$T/order.out" "put that experiment first"
 
 echo "== jobs/local/full_pipeline.sh (tiny, 2 seeds)"
 /usr/bin/python3 -c "import sys; sys.path.insert(0, 'tests/python'); import synthetic_task; synthetic_task.make_task('$T/task')"

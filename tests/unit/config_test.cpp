@@ -340,6 +340,50 @@ TEST_F(ConfigTest, BaseMergesRecursivelyAndRecordsOrigins) {
   EXPECT_EQ(config.preprocess.resize.mode, "crop");
 }
 
+// Sets an environment variable for one scope (a test must not leak it to the next).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) { ::setenv(name, value.c_str(), 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+TEST_F(ConfigTest, OverlayMergesOverTheConfigAndBelowOverrides) {
+  write("base.lua", "return { run = { name = \"base\" }, preprocess = { resize = { height = 64, width = 64 } } }");
+  const std::string exp = write("exp.lua", "return { base = \"base.lua\", preprocess = { resize = { width = 96 } } }");
+  const std::string overlay =
+      write("site.lua", "return { run = { root = \"/scratch/runs\" }, preprocess = { resize = { width = 32 } } }");
+  ScopedEnv env("DAP_CONFIG_OVERLAY", overlay);
+  const ConfigTree tree = load_config(exp, {"run.root=mine"});
+  const ExperimentConfig config = bind_config<ExperimentConfig>(tree);
+  EXPECT_EQ(config.preprocess.resize.width, 32) << "the overlay wins over the config";
+  EXPECT_EQ(config.preprocess.resize.height, 64) << "keys it does not name stay";
+  EXPECT_EQ(config.run.name, "base");
+  EXPECT_EQ(config.run.root, "mine") << "the command line wins over the overlay";
+  EXPECT_EQ(tree.origin_of("preprocess.resize.width"), overlay);
+  EXPECT_EQ(tree.files.back(), overlay);
+}
+
+TEST_F(ConfigTest, OverlayErrorsNameTheOverlay) {
+  const std::string exp = write("exp.lua", "return { run = { name = \"x\" } }");
+  {
+    ScopedEnv env("DAP_CONFIG_OVERLAY", (dir_ / "missing.lua").string());
+    expect_contains(config_error([&] { load_config(exp, {}); }), {"missing.lua", "DAP_CONFIG_OVERLAY"});
+  }
+  {
+    ScopedEnv env("DAP_CONFIG_OVERLAY", write("based.lua", "return { base = \"exp.lua\" }"));
+    expect_contains(config_error([&] { load_config(exp, {}); }), {"based.lua", "base", "cannot name a base"});
+  }
+  {
+    ScopedEnv env("DAP_CONFIG_OVERLAY", write("typo.lua", "return { run = { nmae = \"y\" } }"));
+    expect_contains(config_error([&] { load_experiment(exp); }), {"typo.lua", "run.nmae"});
+  }
+}
+
 TEST_F(ConfigTest, ListsReplaceInsteadOfMerging) {
   write("base.lua", "return { preprocess = { data = { class_names = { \"a\", \"b\", \"c\" } } } }");
   const std::string exp = write("exp.lua", "return { base = \"base.lua\", preprocess = { data = { class_names = { \"x\" } } } }");

@@ -310,6 +310,24 @@ void apply_override(LuaState& lua, ConfigTree& tree, const std::string& text) {
   }
 }
 
+// A site's (or a test's) settings for every config, e.g. scratch folders or smaller models:
+// the file named by DAP_CONFIG_OVERLAY merges over the config and its bases, below the
+// command-line overrides. It has no base of its own, so it cannot pull in a second chain.
+void apply_overlay(LuaState& lua, ConfigTree& tree) {
+  const char* overlay = std::getenv("DAP_CONFIG_OVERLAY");
+  if (overlay == nullptr || *overlay == '\0') return;
+  std::error_code ec;
+  if (!fs::is_regular_file(overlay, ec)) {
+    throw ConfigError(std::string("config overlay not found: ") + overlay + " (named by DAP_CONFIG_OVERLAY)");
+  }
+  ConfigNode layer = load_file(lua, overlay);
+  if (layer.find("base") != nullptr) {
+    fail(overlay, "base", "an overlay (DAP_CONFIG_OVERLAY) cannot name a base; it applies over every config");
+  }
+  tree.files.push_back(overlay);
+  merge_over(tree.root, std::move(layer));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- public API
@@ -335,6 +353,7 @@ ConfigTree load_config(const std::string& path, const std::vector<std::string>& 
   LuaState lua;
   std::vector<std::string> chain;
   tree.root = load_with_bases(lua, path, "", chain, tree);
+  apply_overlay(lua, tree);
   for (const std::string& text : overrides) apply_override(lua, tree, text);
   return tree;
 }

@@ -1,6 +1,7 @@
 #include "core/run/stage_main.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "core/base/cli.h"
@@ -28,6 +29,9 @@ int run_stage_main(int argc, char** argv, const std::string& stage, const std::s
     }
     if (mpi.is_root()) {
       spdlog::info("dap-{} on {} rank(s), config {}", stage, mpi.size(), options->config_path);
+      if (const char* overlay = std::getenv("DAP_CONFIG_OVERLAY"); overlay != nullptr && *overlay != '\0') {
+        spdlog::info("config overlay {} (DAP_CONFIG_OVERLAY) applied over it", overlay);
+      }
       spdlog::info("resolved config:\n{}", resolved);
     }
     return body(StageContext{tree, experiment, resolved, mpi});
