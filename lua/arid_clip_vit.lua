@@ -1,8 +1,10 @@
 -- Paper Table 1 / Table 5, ARID fully supervised, CLIP ViT-B/16 + DAP (METHOD.md 5-8).
--- Data: ARID v1.0 (from its authors) under $ARID_ROOT: clips/<Class>/<Class>_a_b.avi
--- and the split lists lists/ARID_split{1,2,3}_{train,test}.txt, plus one list of every
--- clip for preprocessing, e.g.
---   cat $ARID_ROOT/lists/ARID_split1_{train,test,other}.txt > $ARID_ROOT/lists/ARID_all.txt
+-- Data: ARID v1.0 (from its authors) under $ARID_ROOT (default data/ARID), laid out as
+-- the authors' code reads it (github.com/xuyu0010/ARID_v1):
+--   raw/data/<Class>/<Class>_<a>_<b>.avi                  the 3,784 clips
+--   raw/list_cvt/ARID_split{1,2,3}_{train,test,other}.txt  the split lists (idx, label, path)
+-- plus one list of every clip for preprocessing (README "Reproducing the paper"):
+--   cat $ARID_ROOT/raw/list_cvt/ARID_split1_{train,test,other}.txt > $ARID_ROOT/raw/list_cvt/ARID_all.txt
 -- Weights: OpenAI's ViT-B-16.pt at $DAP_CLIP_VIT_B16 (default assets/clip/ViT-B-16.pt).
 -- The paper averages splits 1-3, each with its own pretraining on its own training clips
 -- (run.split names the split; pretraining of split S lands in runs/arid_clip_vit/pretrain/splitS):
@@ -15,7 +17,8 @@
 --       'evaluate.aggregate.runs={"runs/arid_clip_vit","runs/arid_clip_vit_baseline"}'
 -- lua/arid_clip_vit_baseline.lua is the row without DAP and shares the preprocessed shards.
 -- Fine-tuning refuses an adapter that was pretrained on any test clip of its split.
-local root = os.getenv("ARID_ROOT") or "data/ARID_v1"
+local root = os.getenv("ARID_ROOT") or "data/ARID"
+local lists = root .. "/raw/list_cvt"
 local weights = os.getenv("DAP_CLIP_VIT_B16") or "assets/clip/ViT-B-16.pt"
 
 return {
@@ -26,8 +29,8 @@ return {
   preprocess = {
     data = {
       name = "arid",
-      root = root .. "/clips",
-      manifest = root .. "/lists/ARID_all.txt",
+      root = root .. "/raw/data",
+      manifest = lists .. "/ARID_all.txt",
       manifest_format = "arid",
       class_map = "assets/arid/ARID_v1_mapping_table.txt",
     },
@@ -41,13 +44,13 @@ return {
 
   pretrain = {
     -- Domain-adaptive pretraining sees the (unlabelled) training clips of run.split only.
-    data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
+    data = { ids = lists .. "/ARID_split{split}_train.txt", ids_format = "arid" },
     backbone = { kind = "clip_vit", weights = weights },
     -- base.lua's defaults are the paper's ViT-B/16 setting: 8 frames at 224, PAB over 12 layers.
   },
 
   finetune = {
-    data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
+    data = { ids = lists .. "/ARID_split{split}_train.txt", ids_format = "arid" },
     -- Paper 4.1 / ActionCLIP: the text encoder is fine-tuned too (lr_text 5e-6, a random
     -- template per class each step) with ActionCLIP's symmetric KL loss.
     head = { kind = "text", text = { weights = weights, train_encoder = true } },
@@ -55,7 +58,7 @@ return {
   },
 
   evaluate = {
-    data = { ids = root .. "/lists/ARID_split{split}_test.txt", ids_format = "arid" },
+    data = { ids = lists .. "/ARID_split{split}_test.txt", ids_format = "arid" },
     result = { table = "Table 1: ARID, fully supervised", row = "CLIP ViT-B/16 + DAP" },
   },
 }

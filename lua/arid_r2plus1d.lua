@@ -6,7 +6,7 @@
 -- finetune.loss=cross_entropy (give it its own run.name).
 -- Data as in lua/arid_clip_vit.lua. Table 4's ablations: pretrain.adapter.mode=lock_encoder,
 -- pretrain.backbone.train_encoder=true (give each its own run.name).
-local root = os.getenv("ARID_ROOT") or "data/ARID_v1"
+local lists = (os.getenv("ARID_ROOT") or "data/ARID") .. "/raw/list_cvt"
 
 return {
   base = "arid_clip_vit.lua",
@@ -36,7 +36,7 @@ return {
   },
 
   finetune = {
-    data = { ids = root .. "/lists/ARID_split{split}_train.txt", ids_format = "arid" },
+    data = { ids = lists .. "/ARID_split{split}_train.txt", ids_format = "arid" },
   },
 
   evaluate = {

@@ -127,7 +127,7 @@ return {
       num_layers = 12,
       -- width of each backbone layer's features, projected to width (empty: already width) [1, 8192]
       input_widths = {},
-      -- time steps T of the last layer's features [1, 4096]
+      -- time steps T of the last layer's features (0: what the backbone gives for views.num_frames) [0, 4096]
       num_frames = 8,
       -- layers of the temporal transformer [1, 64]
       temporal_layers = 6,

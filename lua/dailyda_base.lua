@@ -4,16 +4,21 @@
 -- the A11 clips preprocessed once, domain-adaptive pretraining on its training clips, and
 -- evaluation on its test clips with CLIP ViT-B/16 and the text head.
 --
--- Data under $DAILYDA_ROOT: <root>/<domain>/ holds the videos and the lists
--- <domain>_msda_train.txt / <domain>_msda_test.txt (idx<TAB>label<TAB>relpath) of the
--- Daily-DA release (rename or point the paths below at the release's file names), and for
--- preprocessing one list of every clip of the domain, e.g.
---   cat ARID/ARID_msda_{train,test}.txt > ARID/ARID_msda_all.txt
+-- Data under $DAILYDA_ROOT (default data/Daily-DA), one folder per domain laid out as the
+-- Daily-DA authors' code reads it (github.com/xuyu0010/ATCoN, dataset/):
+--   ARID/raw/data/...      ARID/raw/list_cvt/arid_msda_{train,test}.txt
+--   HMDB51/raw/data/...    HMDB51/raw/list_cvt/hmdb51_msda_{train,test}.txt
+--   Kinetics/raw/data/...  Kinetics/raw/list_cvt/kinetics_daily_msda_{train,test}.txt
+--   MIT/raw/data/...       MIT/raw/list_cvt/mit_msda_{train,test}.txt
+-- (lists: idx<TAB>label<TAB>path under raw/data), and for preprocessing the target one list
+-- of all its clips (README "Reproducing the paper"):
+--   cat ARID/raw/list_cvt/arid_msda_{train,test}.txt > ARID/raw/list_cvt/arid_msda_all.txt
 -- Preprocessed shards go to out/data/dailyda_<domain> so that the source and target
 -- experiments can name each other's. Runs go to $DAP_RUN_ROOT (default runs).
 local root = os.getenv("DAILYDA_ROOT") or "data/Daily-DA"
 local weights = os.getenv("DAP_CLIP_VIT_B16") or "assets/clip/ViT-B-16.pt"
 local target = "ARID"
+local lists = root .. "/" .. target .. "/raw/list_cvt/arid_msda_"
 
 return {
   base = "base.lua",
@@ -23,8 +28,8 @@ return {
   preprocess = {
     data = {
       name = "dailyda_" .. target,
-      root = root .. "/" .. target,
-      manifest = root .. "/" .. target .. "/" .. target .. "_msda_all.txt",
+      root = root .. "/" .. target .. "/raw/data",
+      manifest = lists .. "all.txt",
       manifest_format = "dailyda",
       class_names = { "drink", "jump", "pick", "pour", "push", "run", "walk", "wave" },
     },
@@ -36,18 +41,18 @@ return {
   },
 
   pretrain = {
-    data = { ids = root .. "/" .. target .. "/" .. target .. "_msda_train.txt", ids_format = "dailyda" },
+    data = { ids = lists .. "train.txt", ids_format = "dailyda" },
     backbone = { kind = "clip_vit", weights = weights },
   },
 
   finetune = {
-    data = { ids = root .. "/" .. target .. "/" .. target .. "_msda_train.txt", ids_format = "dailyda" },
+    data = { ids = lists .. "train.txt", ids_format = "dailyda" },
     -- ActionCLIP's fine-tuning: text encoder trained too, its symmetric KL loss.
     head = { kind = "text", text = { weights = weights, train_encoder = true } },
     loss = "actionclip_kl",
   },
 
   evaluate = {
-    data = { ids = root .. "/" .. target .. "/" .. target .. "_msda_test.txt", ids_format = "dailyda" },
+    data = { ids = lists .. "test.txt", ids_format = "dailyda" },
   },
 }

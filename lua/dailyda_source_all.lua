@@ -9,7 +9,7 @@ return {
   base = "dailyda_source_k600.lua",
   run = { name = "dailyda_source_all" },
   finetune = {
-    data = { shards = { "out/data/dailyda_Kinetics", "out/data/dailyda_Moments", "out/data/dailyda_HMDB51" } },
+    data = { shards = { "out/data/dailyda_Kinetics", "out/data/dailyda_MIT", "out/data/dailyda_HMDB51" } },
   },
   evaluate = { output = runs .. "/dailyda_source_all/teacher_on_A11/seed{seed}" },
 }

@@ -7,7 +7,7 @@
 -- MIT and H51: lua/dailyda_source_mit.lua, lua/dailyda_source_h51.lua.
 local root = os.getenv("DAILYDA_ROOT") or "data/Daily-DA"
 local runs = os.getenv("DAP_RUN_ROOT") or "runs"
-local source = "Kinetics"
+local source, prefix = "Kinetics", "kinetics_daily"
 
 return {
   base = "dailyda_base.lua",
@@ -17,8 +17,8 @@ return {
   preprocess = {
     data = {
       name = "dailyda_" .. source,
-      root = root .. "/" .. source,
-      manifest = root .. "/" .. source .. "/" .. source .. "_msda_train.txt",
+      root = root .. "/" .. source .. "/raw/data",
+      manifest = root .. "/" .. source .. "/raw/list_cvt/" .. prefix .. "_msda_train.txt",
     },
     output = { dir = "out/data/dailyda_" .. source },
   },
@@ -34,7 +34,7 @@ return {
 
   -- The teacher's predictions on the target's training clips (not a table entry).
   evaluate = {
-    data = { shards = { "out/data/dailyda_ARID" }, ids = root .. "/ARID/ARID_msda_train.txt" },
+    data = { shards = { "out/data/dailyda_ARID" }, ids = root .. "/ARID/raw/list_cvt/arid_msda_train.txt" },
     -- "{seed}" is pretrain.seed: one teacher per seed when the whole chain varies
     -- (--seeds ... --seed-scope chain); otherwise seed0.
     output = runs .. "/dailyda_source_k600/teacher_on_A11/seed{seed}",

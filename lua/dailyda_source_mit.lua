@@ -1,7 +1,7 @@
 -- Daily-DA source-free adaptation, step 1 of 2 for MIT -> A11 (see lua/dailyda_source_k600.lua).
 local root = os.getenv("DAILYDA_ROOT") or "data/Daily-DA"
 local runs = os.getenv("DAP_RUN_ROOT") or "runs"
-local source = "Moments"
+local source, prefix = "MIT", "mit"
 
 return {
   base = "dailyda_source_k600.lua",
@@ -9,8 +9,8 @@ return {
   preprocess = {
     data = {
       name = "dailyda_" .. source,
-      root = root .. "/" .. source,
-      manifest = root .. "/" .. source .. "/" .. source .. "_msda_train.txt",
+      root = root .. "/" .. source .. "/raw/data",
+      manifest = root .. "/" .. source .. "/raw/list_cvt/" .. prefix .. "_msda_train.txt",
     },
     output = { dir = "out/data/dailyda_" .. source },
   },

@@ -118,6 +118,20 @@ TEST(ActionClipLockEncoder, ReadsClipFrameEmbeddingsAndMatchesThemWithoutProject
   EXPECT_THROW(model->adapter()->forward({model->backbone()->layer_features(clip).back()}), std::exception);
 }
 
+// adapter.input_widths describes the backbone's layers (set, say, by a site overlay for
+// every backbone); the embedding is as wide as the block, so nothing projects it.
+TEST(ActionClipLockEncoder, LayerWidthsDoNotApplyToTheEmbedding) {
+  config::ExperimentConfig config = text_head_config();
+  config.pretrain.adapter.input_widths.assign(config.pretrain.adapter.num_layers, 16);
+  BuiltClassifier built = build_video_classifier(config, kClasses, "", /*seed=*/1);
+  for (const auto& item : built.model->named_parameters()) {
+    EXPECT_EQ(item.key().find("input_proj"), std::string::npos) << item.key();
+  }
+  torch::NoGradGuard no_grad;
+  built.model->eval();
+  EXPECT_EQ(built.model->forward(torch::randn({3, 2, 3, 16, 16})).sizes(), (std::vector<int64_t>{3, 3}));
+}
+
 TEST(ActionClipTextEncoder, TrainedWithPerStepTemplatesAndClassEmbeddingsFollowIt) {
   config::ExperimentConfig config = text_head_config();
   config.finetune.head.text.train_encoder = true;

@@ -368,6 +368,17 @@ TEST_F(ConfigTest, OverlayMergesOverTheConfigAndBelowOverrides) {
   EXPECT_EQ(tree.files.back(), overlay);
 }
 
+TEST_F(ConfigTest, AdapterFramesZeroFollowTheBackbone) {
+  const std::string exp = write("exp.lua", "return { pretrain = { adapter = { num_frames = 0 } } }");
+  EXPECT_EQ(load_experiment(exp).pretrain.adapter.num_frames, 8) << "CLIP ViT: one step per view frame";
+  const ExperimentConfig r2plus1d =
+      load_experiment(exp, {"pretrain.backbone.kind=r2plus1d", "pretrain.views.num_frames=64"});
+  EXPECT_EQ(r2plus1d.pretrain.adapter.num_frames, 8) << "R(2+1)D halves time in layer2..4";
+  const ExperimentConfig odd = load_experiment(exp, {"pretrain.backbone.kind=r2plus1d", "pretrain.views.num_frames=9"});
+  EXPECT_EQ(odd.pretrain.adapter.num_frames, 2);
+  EXPECT_NE(config_to_lua(r2plus1d).find("num_frames = 8,"), std::string::npos) << "the resolved config says 8";
+}
+
 TEST_F(ConfigTest, OverlayErrorsNameTheOverlay) {
   const std::string exp = write("exp.lua", "return { run = { name = \"x\" } }");
   {

@@ -31,6 +31,7 @@ struct AdaptationConfig {
   std::vector<int> input_widths;
   // Time steps T of the last layer's features; the temporal transformer's
   // positional embedding has T + M rows (pab) or T rows (lock_encoder).
+  // 0 in a config: resolved from the backbone and the views (PretrainConfig).
   int64_t num_frames = 8;
   int64_t temporal_layers = 6;  // N_t (paper: 6 for ViT-B/16, 2 for R(2+1)D-34)
   int64_t heads = 12;           // heads of every attention in the block
@@ -49,7 +50,9 @@ struct AdaptationConfig {
     v.field("input_widths", input_widths,
             "width of each backbone layer's features, projected to width (empty: already width)",
             config::Range{1, 8192});
-    v.field("num_frames", num_frames, "time steps T of the last layer's features", config::Range{1, 4096});
+    v.field("num_frames", num_frames,
+            "time steps T of the last layer's features (0: what the backbone gives for views.num_frames)",
+            config::Range{0, 4096});
     v.field("temporal_layers", temporal_layers, "layers of the temporal transformer", config::Range{1, 64});
     v.field("heads", heads, "attention heads", config::Range{1, 1024});
     v.field("mlp_ratio", mlp_ratio, "MLP hidden width / width", config::Range{1, 64});

@@ -146,6 +146,8 @@ struct PretrainConfig : TrainingRunSettings {
     v.section("optim", optim, "AdamW, schedules and clipping");
     v.field("seed", seed, "seed of initialisation, shuffling and views", Range{0, 9.0e15});
     visit_run_settings(v);
+    // adapter.num_frames = 0 asks for what the backbone gives, so one setting fits every backbone.
+    if (adapter.num_frames == 0) adapter.num_frames = backbone.last_layer_frames(views.num_frames);
   }
 };
 

@@ -13,13 +13,14 @@ DistributedSampler::DistributedSampler(int64_t dataset_size, int64_t global_batc
   if (world < 1 || rank < 0 || rank >= world) {
     throw InputError("sampler: rank " + std::to_string(rank) + " is not in a world of " + std::to_string(world));
   }
+  // Every rank finds these alike, so each ends with the bad-input exit instead of an abort.
   if (global_batch < 1 || global_batch % world != 0) {
-    throw InputError("global batch " + std::to_string(global_batch) + " does not split evenly over " +
-                     std::to_string(world) + " ranks");
+    throw BadInputError("global batch " + std::to_string(global_batch) + " does not split evenly over " +
+                        std::to_string(world) + " ranks");
   }
   if (dataset_size < global_batch) {
-    throw InputError("data set of " + std::to_string(dataset_size) + " clips is smaller than the global batch " +
-                     std::to_string(global_batch));
+    throw BadInputError("data set of " + std::to_string(dataset_size) + " clips is smaller than the global batch " +
+                        std::to_string(global_batch) + " (lower optim.global_batch, or select more clips)");
   }
 }
 

@@ -38,6 +38,13 @@ void check_features(const torch::Tensor& x, int64_t width, const std::string& wh
     throw Error(what + " must be [B, T, " + std::to_string(width) + "], got " + shape_of(x));
 }
 
+// What the lock encoder reads per frame: the last backbone layer's feature (input_widths
+// names its width when it differs from the block's), or CLIP's image embedding, which is as
+// wide as the block (ExperimentConfig checks) whatever the layers' widths.
+int64_t lock_input_width(const AdaptationConfig& config) {
+  return config.reads_embedding() || config.input_widths.empty() ? config.width : config.input_widths.back();
+}
+
 }  // namespace
 
 AdapterAttentionImpl::AdapterAttentionImpl(int64_t width, int64_t heads) : heads_(heads) {
@@ -155,8 +162,8 @@ torch::Tensor ProgressiveAdaptationBlockImpl::forward(const std::vector<torch::T
 }
 
 LockEncoderImpl::LockEncoderImpl(const AdaptationConfig& config) : config_(config) {
-  if (!config.input_widths.empty())
-    input_proj = register_module("input_proj", linear(config.input_widths.back(), config.width));
+  if (!config.reads_embedding() && !config.input_widths.empty())
+    input_proj = register_module("input_proj", linear(lock_input_width(config), config.width));
   positional_embedding = register_parameter("positional_embedding", torch::empty({config.num_frames, config.width}));
   temporal = register_module("temporal", TemporalTransformer(config.width, config.temporal_layers, config.heads,
                                                              config.mlp_ratio * config.width));
@@ -165,8 +172,7 @@ LockEncoderImpl::LockEncoderImpl(const AdaptationConfig& config) : config_(confi
 }
 
 torch::Tensor LockEncoderImpl::forward(const torch::Tensor& frame_features) {
-  const int64_t input_width = config_.input_widths.empty() ? config_.width : config_.input_widths.back();
-  check_features(frame_features, input_width, "LockEncoder frame features");
+  check_features(frame_features, lock_input_width(config_), "LockEncoder frame features");
   if (frame_features.size(1) != config_.num_frames)
     throw Error("LockEncoder got " + std::to_string(frame_features.size(1)) +
                 " time steps but its positional embedding was built for adaptation.num_frames = " +

@@ -145,11 +145,14 @@ class ClipDecoder {
   void check_not_truncated(const std::vector<DecodedFrame>& frames) const {
     const int64_t decoded = static_cast<int64_t>(frames.size());
     if (stream_->nb_frames > 0) {
-      if (decoded < stream_->nb_frames * 9 / 10) {
-        throw InputError("truncated video '" + path_ + "': decoded " + std::to_string(decoded) + " of the " +
-                         std::to_string(stream_->nb_frames) + " frames its header declares");
-      }
-      return;
+      if (decoded >= stream_->nb_frames * 9 / 10) return;
+      // AVI stores a frame that repeats the one before as an empty chunk: the header counts
+      // it, the decoder gives nothing for it, and the frames still cover the whole clip.
+      const double frame_time = 1.0 / std::max(1.0f, nominal_fps(frames));
+      const double covered = seconds(frames.back().pts) - seconds(frames.front().pts) + frame_time;
+      if (frames.back().pts != AV_NOPTS_VALUE && covered >= 0.9 * stream_->nb_frames * frame_time) return;
+      throw InputError("truncated video '" + path_ + "': decoded " + std::to_string(decoded) + " of the " +
+                       std::to_string(stream_->nb_frames) + " frames its header declares");
     }
     if (stream_->duration > 0) {
       const double frame_time = 1.0 / std::max(1.0f, nominal_fps(frames));
