@@ -139,7 +139,7 @@ class FinetuneTask : public TrainingTask {
   // The learning rate of each parameter set (pretrained, new, text encoder when trained) at `factor` of its peak.
   std::vector<double> learning_rates(double factor) const {
     std::vector<double> lrs = {c_.optim.lr_pretrained * factor, c_.optim.lr_new * factor};
-    if (c_.head.kind == "text" && c_.head.text.train_encoder) lrs.push_back(c_.optim.lr_text * factor);
+    if (model_->trains_text_encoder()) lrs.push_back(c_.optim.lr_text * factor);
     return lrs;
   }
   torch::Tensor class_scores_and_loss(const torch::Tensor& clips, const torch::Tensor& labels, torch::Tensor& loss);

@@ -4,7 +4,7 @@
 # - dap-preprocess with one rank per node: both ranks take videos from the one-sided work
 #   counter that lives on rank 0's node, and every video is stored exactly once;
 # - dap-pretrain with one rank per node logs the losses of the 2-rank run on one node
-#   (fp32 tolerance);
+#   (fp32 tolerance), and each rank's node-local rank (it picks the rank's GPU) is right;
 # - `sbatch jobs/slurm/full_pipeline.sh` with every stage spread over both nodes ends in
 #   the table.
 # Run by ctest as slurm.test_two_nodes; exit 77 = skipped (no root, no network namespaces,
@@ -71,6 +71,9 @@ one=$(sbatch --parsable -N 1 -n 2 -c 1 -t 15 -o "$T/one-%j.out" jobs/slurm/pretr
 check "pretraining over two nodes COMPLETED" same "$(slurm_wait_job "$two" 300 || true)" COMPLETED
 check "pretraining on one node COMPLETED" same "$(slurm_wait_job "$one" 300 || true)" COMPLETED
 check "the two-node run used both nodes" log_has "$T/two-$two.out" "on n[1-2]"
+# The node-local rank picks each rank's GPU: 0 on each node here, 0 and 1 on one node.
+check "one rank per node: both are local rank 0" log_has "$T/two-$two.out" "[rank 1/2] info: node-local rank 0 (from"
+check "two ranks on one node: local ranks 0 and 1" log_has "$T/one-$one.out" "[rank 1/2] info: node-local rank 1 (from"
 same_losses() {
   /usr/bin/python3 - "$T/runs/two_nodes/pretrain/split1/metrics.jsonl" "$T/runs/one_node/pretrain/split1/metrics.jsonl" <<'PY'
 import json, sys

@@ -24,15 +24,15 @@ namespace fs = std::filesystem;
 namespace dap {
 namespace {
 
-// $ARID_ROOT/lists/ARID_split{1,2,3}_{train,test}.txt, as the configs expect them.
+// $ARID_ROOT/raw/list_cvt/ARID_split{1,2,3}_{train,test}.txt, as the configs expect them.
 class AridLists : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::create_directories(root_.file("lists"));
+    fs::create_directories(root_.file("raw/list_cvt"));
     for (const std::string split : {"1", "2", "3"}) {
       for (const std::string part : {"train", "test"}) {
         const std::string name = "ARID_split" + split + "_" + part + ".txt";
-        fs::copy_file(testing::asset("arid/ARID_v1_" + name), root_.file("lists/" + name));
+        fs::copy_file(testing::asset("arid/ARID_v1_" + name), root_.file("raw/list_cvt/" + name));
       }
     }
     ASSERT_EQ(::setenv("ARID_ROOT", root_.path().c_str(), 1), 0);
@@ -46,7 +46,7 @@ class AridLists : public ::testing::Test {
 
   std::vector<std::string> list_ids(const std::string& name) const {
     std::vector<std::string> ids;
-    for (const auto& entry : read_manifest(root_.file("lists/" + name), "arid")) ids.push_back(entry.id);
+    for (const auto& entry : read_manifest(root_.file("raw/list_cvt/" + name), "arid")) ids.push_back(entry.id);
     return ids;
   }
 

@@ -5,16 +5,24 @@
 
 #include <torch/torch.h>
 
+#include "core/base/log.h"
+
 
 namespace dap {
 namespace {
 
-// The rank on this node, as the launcher tells it (Open MPI, then Slurm).
-int node_local_rank(const MpiContext& mpi) {
+struct LocalRank {
+  int rank;
+  const char* source;
+};
+
+// The rank on this node, as the launcher tells it: mpirun first, since under mpirun inside
+// a Slurm job every rank inherits the batch step's SLURM_LOCALID; then srun.
+LocalRank node_local_rank(const MpiContext& mpi) {
   for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
-    if (const char* value = std::getenv(name)) return std::atoi(value);
+    if (const char* value = std::getenv(name)) return {std::atoi(value), name};
   }
-  return mpi.rank();
+  return {mpi.rank(), "the world rank"};
 }
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -37,9 +45,17 @@ torch::Device training_device(const std::string& choice, const MpiContext& mpi) 
   if (choice == "cuda" && !cuda) {
     throw InputError("pretrain device = \"cuda\" but no CUDA device is available to this libtorch build");
   }
-  if (choice == "cpu" || !cuda) return torch::Device(torch::kCPU);
+  const LocalRank local = node_local_rank(mpi);
+  if (choice == "cpu" || !cuda) {
+    spdlog::info("node-local rank {} (from {}): cpu", local.rank, local.source);
+    return torch::Device(torch::kCPU);
+  }
+  // With --gpus-per-task Slurm shows each rank its own GPU only (index 0); with the node's
+  // GPUs all visible, local rank i takes GPU i.
   const auto devices = static_cast<int>(torch::cuda::device_count());
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(node_local_rank(mpi) % devices));
+  const torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(local.rank % devices));
+  spdlog::info("node-local rank {} (from {}): {} of {} visible GPU(s)", local.rank, local.source, device.str(), devices);
+  return device;
 }
 
 std::unique_ptr<SumAllReduce> make_gradient_reducer(const torch::Device& device) {
