@@ -107,7 +107,7 @@ check "Table 2 over five seeds" paper_layout "$dailyda" "Table 2: Daily-DA, mult
 check "Table 3 with its Avg column over five seeds" paper_layout "$dailyda" "Table 3: Daily-DA, source-free (SFVDA)" 5 \
   "${table4[@]}" -- "K600->A11" "MIT->A11" "H51->A11" Avg
 check "the Markdown tables say what the seeds varied" log_has "$repo/runs/sweeps/dailyda/dailyda.md" "chain"
-check "ARID was preprocessed once for all six experiments" \
+check "the six ARID experiments share one preprocessed folder" \
   same "$(ls -d "$repo"/out/data/arid-* 2>/dev/null | wc -l)" 1
 check "every source model predicted A11 for every seed" \
   same "$(ls "$repo"/runs/dailyda_source_*/teacher_on_A11/seed*/predictions.h5 2>/dev/null | wc -l)" 20
