@@ -11,7 +11,7 @@ packages=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   liblua5.4-dev
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-  libpng-dev libssl-dev zlib1g-dev
+  libpng-dev libssl-dev zlib1g-dev libfreetype-dev fonts-dejavu-core
   slurm-wlm slurm-wlm-basic-plugins munge iproute2
   libicu-dev
   python3-torch python3-h5py python3-numpy python3-pil python3-regex

@@ -29,7 +29,7 @@ void plot_training_curves(const std::vector<std::string>& runs, const std::strin
   for (const auto& run : runs) {
     for (const fs::path folder : stage_folders_with(run, "finetune", "metrics.jsonl")) {
       curves.push_back(read_metric_series((folder / "metrics.jsonl").string(), "step", "loss"));
-      curves.back().name = fs::path(run).filename().string() + " " + folder.filename().string();
+      curves.back().name = fs::path(run).filename().string();  // one colour per experiment, its seeds alike
     }
   }
   if (curves.empty()) return;
@@ -37,7 +37,7 @@ void plot_training_curves(const std::vector<std::string>& runs, const std::strin
   options.title = "fine-tuning loss";
   options.x_label = "step";
   options.y_label = "cross-entropy";
-  options.legend = curves.size() <= 12;
+  options.width = 1000, options.height = 600;
   write_png(file, plot_lines(curves, options));
 }
 

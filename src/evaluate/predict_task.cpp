@@ -89,7 +89,11 @@ int run_predict(const StageContext& stage) {
   const nlohmann::ordered_json metric_values = metrics_to_json(metrics, p.class_names);
   for (const auto& item : metric_values.items()) json[item.key()] = item.value();
   std::ofstream(folder / "metrics.json") << json.dump(2) << "\n";
-  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes));
+  ConfusionOptions figure;
+  figure.class_names = p.class_names;
+  figure.title = fmt::format("{}: top-1 {:.1f}% on {} clips", config.run.name + " " + folder.filename().string(), metrics.top1,
+                             metrics.count);
+  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
   spdlog::info("{} labelled clips: top-1 {:.2f}%, top-{} {:.2f}%, mean class accuracy {:.2f}%; written to {}",
                metrics.count, metrics.top1, metrics.top_k, metrics.top5, metrics.mean_class_accuracy,
                folder.string());

@@ -136,6 +136,9 @@ class FinetuneTask : public TrainingTask {
   std::string activity() const override { return "fine-tuning"; }
 
  private:
+  bool trains_backbone_from_scratch() const {
+    return c_.train_backbone && stage_.config.pretrain.backbone.weights.empty();
+  }
   // The learning rate of each parameter set (pretrained, new, text encoder when trained) at `factor` of its peak.
   std::vector<double> learning_rates(double factor) const {
     std::vector<double> lrs = {c_.optim.lr_pretrained * factor, c_.optim.lr_new * factor};
@@ -207,7 +210,9 @@ double FinetuneTask::train_step(const Batch& batch) {
   const double factor = lr_factor_[static_cast<size_t>(run_.step)];
   set_learning_rate_and_decay(*optimizer_, learning_rates(factor), c_.optim.weight_decay);
   model_->train();
-  model_->backbone()->eval();  // BatchNorm statistics stay as pretrained
+  // BatchNorm statistics stay as pretrained; a backbone trained from scratch has none yet, so
+  // there they follow the batches (without, R(2+1)D from scratch sits at chance for hundreds of steps).
+  if (!trains_backbone_from_scratch()) model_->backbone()->eval();
   const torch::Tensor clips = batch_clips_to_device(batch, device_);
   const torch::Tensor labels = torch::tensor(std::vector<int64_t>(batch.labels.begin(), batch.labels.end()),
                                              torch::kLong).to(device_);

@@ -8,7 +8,7 @@
 //
 //   dap-synth --out out/demo_data --train 12 --test 8
 // writes out/demo_data/videos/<domain>/<split>_<class>_<k>.mp4, the manifests
-// <domain>_{train,test,all}.csv and bright_{train,test,all}.csv (the bright domains
+// <domain>_{train,val,test,all}.csv and bright_{train,val,test,all}.csv (the bright domains
 // together), all.csv (every clip; paths relative to videos/) and classes.txt.
 #include <CLI/CLI.hpp>
 
@@ -34,7 +34,7 @@ namespace {
 struct Options {
   std::string out;
   uint64_t seed = 0;
-  int size = 64, frames = 16, fps = 8, train = 12, test = 8;
+  int size = 64, frames = 16, fps = 8, train = 12, val = 0, test = 8;
   std::vector<std::string> domains = {"sunlit", "overcast", "studio", "dark"};
   std::vector<std::string> dark_styles = {"sunlit", "overcast", "studio"};
   std::vector<double> exposure = {0.1, 0.25};
@@ -53,7 +53,15 @@ void write_clip(const std::string& path, const std::vector<uint8_t>& frames, con
 
 const std::vector<std::string> kDomains = {"sunlit", "overcast", "studio", "dark"};
 
-using SplitEntries = std::map<std::string, std::vector<dap::ManifestEntry>>;  // "train", "test", "all"
+using SplitEntries = std::map<std::string, std::vector<dap::ManifestEntry>>;  // "train", "val", "test", "all"
+
+// The splits in manifest order, with the number that seeds their clips (train and test keep
+// the clips they had before the validation split existed).
+struct Split {
+  const char* name;
+  uint64_t seed_index;
+  int count;
+};
 
 // Every clip of one domain; returns its manifest entries per split. A domain's clips
 // do not depend on which other domains are written.
@@ -65,10 +73,12 @@ SplitEntries write_domain(const Options& o, const std::string& domain) {
   fs::create_directories(fs::path(o.out) / "videos" / domain);
   std::map<std::string, std::vector<dap::ManifestEntry>> entries;
   const auto& classes = dap::synth::action_classes();
-  for (const auto& [split, count] : {std::pair<std::string, int>{"train", o.train}, {"test", o.test}}) {
+  for (const Split& split_spec : {Split{"train", 0, o.train}, Split{"val", 2, o.val}, Split{"test", 1, o.test}}) {
+    const std::string split = split_spec.name;
+    const int count = split_spec.count;
     for (int label = 0; label < static_cast<int>(classes.size()); ++label) {
       for (int k = 0; k < count; ++k) {
-        const uint64_t seed = dap::mix_seed({o.seed, domain_index, split == "train" ? 0u : 1u,
+        const uint64_t seed = dap::mix_seed({o.seed, domain_index, split_spec.seed_index,
                                              static_cast<uint64_t>(label), static_cast<uint64_t>(k)});
         // The dark domain films the sources' kinds of scenes (one style drawn per clip) at night.
         std::mt19937_64 style_rng(dap::mix_seed({seed, 11}));
@@ -98,13 +108,15 @@ SplitEntries write_domain(const Options& o, const std::string& domain) {
       }
     }
   }
-  entries["all"] = entries["train"];
-  entries["all"].insert(entries["all"].end(), entries["test"].begin(), entries["test"].end());
+  for (const char* split : {"train", "val", "test"}) {
+    entries["all"].insert(entries["all"].end(), entries[split].begin(), entries[split].end());
+  }
   return entries;
 }
 
 void write_manifests(const Options& o, const std::string& name, SplitEntries& entries) {
-  for (const char* split : {"train", "test", "all"}) {
+  for (const char* split : {"train", "val", "test", "all"}) {
+    if (split == std::string("val") && o.val == 0) continue;
     dap::write_manifest_csv((fs::path(o.out) / (name + "_" + split + ".csv")).string(), entries[split]);
   }
 }
@@ -120,6 +132,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", o.frames, "frames per clip")->check(CLI::Range(2, 1000));
   app.add_option("--fps", o.fps, "frame rate of the files")->check(CLI::Range(1, 120));
   app.add_option("--train", o.train, "training clips per class and domain")->check(CLI::Range(0, 100000));
+  app.add_option("--val", o.val, "validation clips per class and domain (for design decisions; 0: no split)")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--test", o.test, "test clips per class and domain")->check(CLI::Range(0, 100000));
   app.add_option("--domains", o.domains, "domains: sunlit, overcast, studio (bright) and dark")->delimiter(',');
   app.add_option("--dark-styles", o.dark_styles, "the scene styles the dark domain records (one drawn per clip)")
@@ -143,7 +157,7 @@ int main(int argc, char** argv) {
       const std::string& domain = o.domains[d];
       SplitEntries entries = written[d].get();
       write_manifests(o, domain, entries);
-      for (const char* split : {"train", "test", "all"}) {
+      for (const char* split : {"train", "val", "test", "all"}) {
         if (domain != "dark") bright[split].insert(bright[split].end(), entries[split].begin(), entries[split].end());
         all[split].insert(all[split].end(), entries[split].begin(), entries[split].end());
       }

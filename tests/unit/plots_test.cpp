@@ -3,9 +3,11 @@
 // along its expected path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/base/error.h"
+#include "core/results/plot_text.h"
 #include "core/results/plots.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
@@ -44,7 +46,32 @@ TEST(PlotColours, JetAndSequentialEndpoints) {
   EXPECT_NE(series_colour(0), series_colour(1));
 }
 
-TEST(PlotText, GlyphsLandWhereExpected) {
+// The ink's bounding box in an image drawn on white.
+struct InkBox {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  int width() const { return x1 - x0 + 1; }
+  int height() const { return y1 - y0 + 1; }
+};
+InkBox ink_box(const RgbImage& image) {
+  InkBox box;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      if (pixel_at(image, x, y) == Rgb{255, 255, 255}) continue;
+      box.x0 = std::min(box.x0, x), box.y0 = std::min(box.y0, y), box.x1 = std::max(box.x1, x), box.y1 = std::max(box.y1, y);
+    }
+  }
+  return box;
+}
+
+// Switches to the built-in bitmap font for one test.
+struct BitmapFont {
+  std::string before = plot_font();
+  BitmapFont() { use_plot_font(""); }
+  ~BitmapFont() { use_plot_font(before); }
+};
+
+TEST(PlotText, BitmapGlyphsLandWhereExpected) {
+  BitmapFont bitmap;
   RgbImage image = blank_image(20, 10);
   draw_text(image, 1, 1, "1-", Rgb{0, 0, 0});
   // '1' = rows 0x04,0x0C,...,0x0E: its stem is column 2; '-' is row 3 of the next cell (x 7..11).
@@ -54,6 +81,42 @@ TEST(PlotText, GlyphsLandWhereExpected) {
   EXPECT_EQ(pixel_at(image, 7, 3), (Rgb{255, 255, 255}));
   EXPECT_EQ(text_width("1-"), 11);
   EXPECT_EQ(text_width("ab", 2), 22);
+  EXPECT_EQ(text_height(2), 14);
+}
+
+TEST(PlotText, DejaVuSansIsAntialiasedAndReadsUtf8) {
+  if (plot_font().empty()) GTEST_SKIP() << "no font file (fonts-dejavu-core)";
+  EXPECT_NE(plot_font().find("DejaVuSans"), std::string::npos) << plot_font();
+  const TextMask mask = render_text("Action 42", 1);
+  EXPECT_EQ(mask.height, text_height(1));
+  EXPECT_GE(mask.height, 12);
+  EXPECT_EQ(text_height(2), render_text("x", 2).height);
+  EXPECT_GT(text_height(2), text_height(1) * 3 / 2);
+  int partial = 0, full = 0;
+  for (uint8_t c : mask.coverage) partial += c > 0 && c < 255, full += c == 255;
+  EXPECT_GT(partial, 10);  // anti-aliased edges
+  EXPECT_GT(full, 10);     // and solid stems
+  // Proportional widths; UTF-8 decoded to one glyph per character.
+  EXPECT_LT(text_width("iii"), text_width("MMM"));
+  EXPECT_EQ(text_width("\xc3\xa9"), text_width("e"));  // e-acute is as wide as e in DejaVu Sans
+  EXPECT_GT(text_width("\xc3\xa9"), 0);
+  EXPECT_EQ(render_text("", 1).width, 0);
+}
+
+TEST(PlotText, UpwardsTextIsTurnedAQuarter) {
+  RgbImage flat = blank_image(200, 60), turned = blank_image(60, 200);
+  draw_text(flat, 2, 2, "move_left", Rgb{0, 0, 0});
+  draw_text_upwards(turned, 2, 2, "move_left", Rgb{0, 0, 0});
+  const InkBox a = ink_box(flat), b = ink_box(turned);
+  EXPECT_GT(a.width(), a.height());
+  EXPECT_EQ(a.width(), b.height());
+  EXPECT_EQ(a.height(), b.width());
+  // Reading upwards: the first letter ends up at the bottom.
+  RgbImage m = blank_image(60, 200);
+  const int width = text_width("m      ");
+  draw_text_upwards(m, 2, 2, "m      ", Rgb{0, 0, 0});
+  EXPECT_GE(ink_box(m).y0, 2 + width - text_width("m") - 1);
+  EXPECT_LE(ink_box(m).y1, 2 + width - 1);
 }
 
 TEST(PlotOverlay, AlphaZeroIsTheImageAlphaOneIsTheColourMap) {
@@ -115,11 +178,13 @@ TEST(PlotGrid, PlacesTilesAtTheDocumentedOffsets) {
 TEST(PlotConfusion, CellsAreColouredByRowShare) {
   const std::vector<int64_t> confusion = {2, 0,  //
                                           1, 1};
-  const ConfusionLayout l = confusion_layout(2, 24);
-  const RgbImage image = plot_confusion_matrix(confusion, 2, 24);
+  ConfusionOptions options;
+  options.cell_size = 24;
+  const ConfusionLayout l = confusion_layout(2, options);
+  const RgbImage image = plot_confusion_matrix(confusion, 2, options);
   EXPECT_EQ(image.width, l.width);
   EXPECT_EQ(image.height, l.height);
-  EXPECT_EQ(l.width, (5 + 6) + 2 * 24 + 4);
+  EXPECT_EQ(l.cell, 24);
   auto corner = [&](int t, int p) { return pixel_at(image, l.left + p * l.cell + 1, l.top + t * l.cell + 1); };
   EXPECT_EQ(corner(0, 0), sequential_colour(1.0));
   EXPECT_EQ(corner(0, 1), sequential_colour(0.0));
@@ -129,7 +194,27 @@ TEST(PlotConfusion, CellsAreColouredByRowShare) {
   EXPECT_TRUE(any_pixel(image, l.left, l.top, l.left + l.cell, l.top + l.cell, Rgb{255, 255, 255}));
   EXPECT_TRUE(any_pixel(image, 0, l.top, l.left, l.top + l.cell, Rgb{0, 0, 0}));
   EXPECT_TRUE(any_pixel(image, l.left, 0, l.left + l.cell, l.top, Rgb{0, 0, 0}));
+  // The colour scale: 100% on top, 0% at the bottom.
+  EXPECT_EQ(pixel_at(image, l.scale_left + 2, l.top), sequential_colour(1.0 - 0.5 / (2 * l.cell)));
+  EXPECT_EQ(pixel_at(image, l.scale_left + 2, l.top + 2 * l.cell - 1), sequential_colour(0.5 / (2 * l.cell)));
   EXPECT_THROW(plot_confusion_matrix({1, 2, 3}, 2), Error);
+}
+
+TEST(PlotConfusion, ClassNamesWidenTheMarginsAndMustMatchTheClasses) {
+  const std::vector<int64_t> confusion = {5, 1, 0, 7};
+  ConfusionOptions named;
+  named.class_names = {"move_left", "rotate_counter_clockwise"};
+  named.title = "demo: top-1 92.3%";
+  const ConfusionLayout plain = confusion_layout(2), l = confusion_layout(2, named);
+  EXPECT_EQ(l.left - plain.left, text_width("rotate_counter_clockwise") - text_width("1"));
+  EXPECT_EQ(l.top - plain.top, l.left - plain.left + text_height(1) + 6);  // rotated names + the title line
+  const RgbImage image = plot_confusion_matrix(confusion, 2, named);
+  // The longest row name ends a gap left of the cells; the column names stand above them.
+  EXPECT_TRUE(any_pixel(image, l.left - 6 - text_width("move_left"), l.top, l.left - 6, l.top + l.cell, Rgb{0, 0, 0}));
+  EXPECT_TRUE(any_pixel(image, l.left + l.cell, l.top - 6 - text_width("rotate_counter_clockwise"), l.left + 2 * l.cell,
+                        l.top - 6, Rgb{0, 0, 0}));
+  named.class_names.pop_back();
+  EXPECT_THROW(confusion_layout(2, named), Error);
 }
 
 TEST(PlotLines, DrawsEachSeriesAlongItsPath) {

@@ -9,50 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
+#include "core/results/plot_text.h"
 
 namespace dap {
 namespace {
-
-// 5x7 glyphs: 7 rows top to bottom, bit 4 = leftmost column.
-struct Glyph {
-  char c;
-  uint8_t rows[7];
-};
-constexpr Glyph kFont[] = {
-    {' ', {0, 0, 0, 0, 0, 0, 0}},
-    {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}}, {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}},
-    {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}}, {'3', {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E}},
-    {'4', {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02}}, {'5', {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E}},
-    {'6', {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E}}, {'7', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}},
-    {'8', {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E}}, {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}},
-    {'A', {0x0E, 0x11, 0x11, 0x11, 0x1F, 0x11, 0x11}}, {'B', {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E}},
-    {'C', {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E}}, {'D', {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C}},
-    {'E', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F}}, {'F', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10}},
-    {'G', {0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F}}, {'H', {0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}},
-    {'I', {0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E}}, {'J', {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C}},
-    {'K', {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11}}, {'L', {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F}},
-    {'M', {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11}}, {'N', {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11}},
-    {'O', {0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}}, {'P', {0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10}},
-    {'Q', {0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D}}, {'R', {0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11}},
-    {'S', {0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E}}, {'T', {0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04}},
-    {'U', {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}}, {'V', {0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04}},
-    {'W', {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A}}, {'X', {0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11}},
-    {'Y', {0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04}}, {'Z', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F}},
-    {'.', {0, 0, 0, 0, 0, 0x0C, 0x0C}},                {'-', {0, 0, 0, 0x1F, 0, 0, 0}},
-    {'+', {0, 0x04, 0x04, 0x1F, 0x04, 0x04, 0}},       {'%', {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03}},
-    {':', {0, 0x0C, 0x0C, 0, 0x0C, 0x0C, 0}},          {'/', {0, 0x01, 0x02, 0x04, 0x08, 0x10, 0}},
-    {'(', {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02}}, {')', {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08}},
-    {'=', {0, 0, 0x1F, 0, 0x1F, 0, 0}},                {'_', {0, 0, 0, 0, 0, 0, 0x1F}},
-    {',', {0, 0, 0, 0, 0x0C, 0x04, 0x08}},             {'?', {0x0E, 0x11, 0x01, 0x02, 0x04, 0, 0x04}},
-};
-
-const Glyph& glyph_of(char c) {
-  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  for (const auto& g : kFont) {
-    if (g.c == c) return g;
-  }
-  return glyph_of('?');
-}
 
 const Rgb kBlack{0, 0, 0}, kWhite{255, 255, 255}, kGrid{225, 225, 225}, kGrey{128, 128, 128};
 
@@ -166,21 +126,36 @@ Rgb series_colour(size_t index) {
   return palette[index % 10];
 }
 
-void draw_text(RgbImage& image, int x, int y, const std::string& text, Rgb colour, int scale) {
-  for (char c : text) {
-    const Glyph& g = glyph_of(c);
-    for (int row = 0; row < 7; ++row) {
-      for (int column = 0; column < 5; ++column) {
-        if (g.rows[row] & (0x10 >> column)) fill_rect(image, x + column * scale, y + row * scale, scale, scale, colour);
-      }
+namespace {
+
+// Blends `colour` over the image with the mask's coverage; `rotated`: turned a quarter
+// counter-clockwise (reading upwards), the mask's top-left landing at the bottom-left.
+void blend_mask(RgbImage& image, int x, int y, const TextMask& mask, Rgb colour, bool rotated) {
+  for (int my = 0; my < mask.height; ++my) {
+    for (int mx = 0; mx < mask.width; ++mx) {
+      const uint8_t a = mask.at(mx, my);
+      if (a == 0) continue;
+      const int px = rotated ? x + my : x + mx, py = rotated ? y + mask.width - 1 - mx : y + my;
+      if (px < 0 || py < 0 || px >= image.width || py >= image.height) continue;
+      const Rgb under = pixel_at(image, px, py);
+      auto mix = [a](uint8_t from, uint8_t to) { return static_cast<uint8_t>((from * (255 - a) + to * a + 127) / 255); };
+      set_pixel(image, px, py, {mix(under.r, colour.r), mix(under.g, colour.g), mix(under.b, colour.b)});
     }
-    x += 6 * scale;
   }
 }
 
-int text_width(const std::string& text, int scale) {
-  return text.empty() ? 0 : (6 * static_cast<int>(text.size()) - 1) * scale;
+}  // namespace
+
+void draw_text(RgbImage& image, int x, int y, const std::string& text, Rgb colour, int scale) {
+  blend_mask(image, x, y, render_text(text, scale), colour, false);
 }
+
+void draw_text_upwards(RgbImage& image, int x, int y, const std::string& text, Rgb colour, int scale) {
+  blend_mask(image, x, y, render_text(text, scale), colour, true);
+}
+
+int text_width(const std::string& text, int scale) { return render_text(text, scale).width; }
+int text_height(int scale) { return text_line_height(scale); }
 
 int LinePlotLayout::px(double x) const {
   return left + static_cast<int>(std::lround((x - x_min) / (x_max - x_min) * (right - left)));
@@ -258,7 +233,15 @@ RgbImage plot_lines(const std::vector<Series>& series, const LinePlotOptions& o)
     draw_text(image, (l.left + l.right - text_width(o.x_label, s)) / 2, o.height - 4 * s - text_height(s), o.x_label,
               kBlack, s);
   }
-  // Series.
+  // Series; those with the same name (the seeds of one experiment) share a colour and a legend entry.
+  std::vector<size_t> colour_of(series.size());
+  std::vector<size_t> legend;  // the first series of each name
+  for (size_t k = 0; k < series.size(); ++k) {
+    size_t first = 0;
+    while (series[first].name != series[k].name) ++first;
+    if (first == k) legend.push_back(k);
+    colour_of[k] = static_cast<size_t>(std::find(legend.begin(), legend.end(), first) - legend.begin());
+  }
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& line = series[k];
     for (size_t i = 0; i < line.x.size(); ++i) {
@@ -267,9 +250,9 @@ RgbImage plot_lines(const std::vector<Series>& series, const LinePlotOptions& o)
       const bool previous = i > 0 && finite_point(line, i - 1);
       if (next) {
         draw_line(image, l.px(line.x[i]), l.py(line.y[i]), l.px(line.x[i + 1]), l.py(line.y[i + 1]),
-                  series_colour(k), o.line_width);
+                  series_colour(colour_of[k]), o.line_width);
       } else if (!previous) {  // an isolated point: a dot
-        draw_line(image, l.px(line.x[i]), l.py(line.y[i]), l.px(line.x[i]), l.py(line.y[i]), series_colour(k),
+        draw_line(image, l.px(line.x[i]), l.py(line.y[i]), l.px(line.x[i]), l.py(line.y[i]), series_colour(colour_of[k]),
                   o.line_width + 2);
       }
     }
@@ -277,20 +260,20 @@ RgbImage plot_lines(const std::vector<Series>& series, const LinePlotOptions& o)
   // Legend: a framed box in the top-right corner of the plot area.
   if (o.legend && !series.empty()) {
     int widest = 0;
-    for (const auto& line : series) widest = std::max(widest, text_width(line.name, s));
+    for (size_t k : legend) widest = std::max(widest, text_width(series[k].name, s));
     const int row = text_height(s) + 3 * s, swatch = 8 * s;
-    const int box_w = swatch + widest + 9 * s, box_h = static_cast<int>(series.size()) * row + 3 * s;
+    const int box_w = swatch + widest + 9 * s, box_h = static_cast<int>(legend.size()) * row + 3 * s;
     const int bx = l.right - box_w - 4 * s, by = l.top + 4 * s;
     fill_rect(image, bx, by, box_w, box_h, kWhite);
     draw_line(image, bx, by, bx + box_w, by, kGrey, 1);
     draw_line(image, bx, by + box_h, bx + box_w, by + box_h, kGrey, 1);
     draw_line(image, bx, by, bx, by + box_h, kGrey, 1);
     draw_line(image, bx + box_w, by, bx + box_w, by + box_h, kGrey, 1);
-    for (size_t k = 0; k < series.size(); ++k) {
-      const int ry = by + 3 * s + static_cast<int>(k) * row;
+    for (size_t entry = 0; entry < legend.size(); ++entry) {
+      const int ry = by + 3 * s + static_cast<int>(entry) * row;
       draw_line(image, bx + 3 * s, ry + text_height(s) / 2, bx + 3 * s + swatch, ry + text_height(s) / 2,
-                series_colour(k), o.line_width);
-      draw_text(image, bx + 6 * s + swatch, ry, series[k].name, kBlack, s);
+                series_colour(entry), o.line_width);
+      draw_text(image, bx + 6 * s + swatch, ry, series[legend[entry]].name, kBlack, s);
     }
   }
   return image;
@@ -320,45 +303,94 @@ Series read_metric_series(const std::string& jsonl_path, const std::string& x_ke
   return series;
 }
 
-ConfusionLayout confusion_layout(int64_t num_classes, int cell_size, int text_scale) {
+namespace {
+
+// The row and column names: the given ones, or the class indices.
+std::vector<std::string> confusion_names(int64_t num_classes, const ConfusionOptions& o) {
+  if (!o.class_names.empty()) {
+    if (o.class_names.size() != static_cast<size_t>(num_classes)) {
+      throw Error("confusion plot: " + std::to_string(o.class_names.size()) + " class names for " +
+                  std::to_string(num_classes) + " classes");
+    }
+    return o.class_names;
+  }
+  std::vector<std::string> names;
+  for (int64_t c = 0; c < num_classes; ++c) names.push_back(std::to_string(c));
+  return names;
+}
+
+const char* const kTrueCaption = "true class";
+const char* const kPredictedCaption = "predicted class";
+const char* const kShareCaption = "share of the true class";
+
+}  // namespace
+
+ConfusionLayout confusion_layout(int64_t num_classes, const ConfusionOptions& o) {
+  const int s = o.text_scale, line = text_height(s), gap = 6 * s;
+  int widest = 0;
+  for (const auto& name : confusion_names(num_classes, o)) widest = std::max(widest, text_width(name, s));
   ConfusionLayout l;
-  l.cell = cell_size;
-  l.left = text_width(std::to_string(std::max<int64_t>(num_classes - 1, 0)), text_scale) + 6 * text_scale;
-  l.top = text_height(text_scale) + 6 * text_scale;
-  l.width = l.left + static_cast<int>(num_classes) * cell_size + 4 * text_scale;
-  l.height = l.top + static_cast<int>(num_classes) * cell_size + 4 * text_scale;
+  l.cell = o.cell_size;
+  // Left to right: the rotated "true class" caption, the row names, the cells, the colour scale.
+  l.left = gap + line + gap + widest + gap;
+  // Top to bottom: the title, the "predicted class" caption, the column names (reading upwards), the cells.
+  l.top = gap + (o.title.empty() ? 0 : line + gap) + line + gap + widest + gap;
+  const int grid = static_cast<int>(num_classes) * l.cell;
+  l.scale_left = l.left + grid + 2 * gap;
+  l.width = std::max(l.scale_left + 3 * gap + text_width("100%", s) + gap + line + gap,
+                     gap + text_width(o.title, s) + gap);
+  l.height = l.top + std::max(grid, text_width(kShareCaption, s)) + gap;
   return l;
 }
 
-RgbImage plot_confusion_matrix(const std::vector<int64_t>& confusion, int64_t num_classes, int cell_size,
-                               int text_scale) {
+RgbImage plot_confusion_matrix(const std::vector<int64_t>& confusion, int64_t num_classes, const ConfusionOptions& o) {
   if (num_classes < 1 || confusion.size() != static_cast<size_t>(num_classes * num_classes)) {
     throw Error("confusion plot: " + std::to_string(confusion.size()) + " counts do not form a " +
                 std::to_string(num_classes) + " x " + std::to_string(num_classes) + " matrix");
   }
-  const ConfusionLayout l = confusion_layout(num_classes, cell_size, text_scale);
-  const int s = text_scale;
+  const std::vector<std::string> names = confusion_names(num_classes, o);
+  const ConfusionLayout l = confusion_layout(num_classes, o);
+  const int s = o.text_scale, line = text_height(s), gap = 6 * s, grid = static_cast<int>(num_classes) * l.cell;
   RgbImage image = blank_image(l.width, l.height);
+  int y = gap;
+  if (!o.title.empty()) {
+    draw_text(image, (l.width - text_width(o.title, s)) / 2, y, o.title, kBlack, s);
+    y += line + gap;
+  }
+  draw_text(image, l.left + (grid - text_width(kPredictedCaption, s)) / 2, y, kPredictedCaption, kBlack, s);
+  draw_text_upwards(image, gap, l.top + (grid - text_width(kTrueCaption, s)) / 2, kTrueCaption, kBlack, s);
   for (int64_t t = 0; t < num_classes; ++t) {
     int64_t total = 0;
     for (int64_t p = 0; p < num_classes; ++p) total += confusion[t * num_classes + p];
-    const std::string index = std::to_string(t);
     const int cell_y = l.top + static_cast<int>(t) * l.cell;
-    draw_text(image, l.left - 3 * s - text_width(index, s), cell_y + (l.cell - text_height(s)) / 2, index, kBlack, s);
-    draw_text(image, l.left + static_cast<int>(t) * l.cell + (l.cell - text_width(index, s)) / 2, 3 * s, index,
-              kBlack, s);
+    const int column_x = l.left + static_cast<int>(t) * l.cell;
+    const std::string& name = names[static_cast<size_t>(t)];
+    draw_text(image, l.left - gap - text_width(name, s), cell_y + (l.cell - line) / 2, name, kBlack, s);
+    draw_text_upwards(image, column_x + (l.cell - line) / 2, l.top - gap - text_width(name, s), name, kBlack, s);
     for (int64_t p = 0; p < num_classes; ++p) {
       const int64_t count = confusion[t * num_classes + p];
       const double share = total > 0 ? static_cast<double>(count) / total : 0.0;
       const int cell_x = l.left + static_cast<int>(p) * l.cell;
       fill_rect(image, cell_x, cell_y, l.cell, l.cell, sequential_colour(share));
       const std::string text = std::to_string(count);
-      if (count > 0 && text_width(text, s) <= l.cell - 2 && text_height(s) <= l.cell - 2) {
-        draw_text(image, cell_x + (l.cell - text_width(text, s)) / 2, cell_y + (l.cell - text_height(s)) / 2, text,
+      if (count > 0 && text_width(text, s) <= l.cell - 2 && line <= l.cell - 2) {
+        draw_text(image, cell_x + (l.cell - text_width(text, s)) / 2, cell_y + (l.cell - line) / 2, text,
                   share > 0.5 ? kWhite : kBlack, s);
       }
     }
   }
+  // The colour scale: the share of the true class's clips, 0% at the bottom.
+  const int bar = 3 * gap / 2;
+  for (int py = 0; py < grid; ++py) {
+    fill_rect(image, l.scale_left, l.top + py, bar, 1, sequential_colour(1.0 - (py + 0.5) / grid));
+  }
+  for (const auto& [share, label] : {std::pair<double, const char*>{0, "0%"}, {0.5, "50%"}, {1, "100%"}}) {
+    const int py = l.top + static_cast<int>(std::lround((1 - share) * (grid - 1)));
+    draw_line(image, l.scale_left + bar, py, l.scale_left + bar + s * 3, py, kBlack, 1);
+    draw_text(image, l.scale_left + bar + 5 * s, std::clamp(py - line / 2, 0, l.height - line), label, kBlack, s);
+  }
+  draw_text_upwards(image, l.width - gap - line, l.top + (grid - text_width(kShareCaption, s)) / 2, kShareCaption,
+                    kBlack, s);
   return image;
 }
 

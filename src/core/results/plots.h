@@ -1,8 +1,7 @@
 // Figures for dap-evaluate, drawn pixel by pixel into RgbImage (written with
-// png_image.h; no plotting library): line plots (loss vs step), confusion-matrix
-// heat maps, image grids and heat-map overlays (Grad-CAM, paper Fig. 3). Text
-// uses a built-in 5x7 bitmap font (digits, A-Z with lowercase drawn as
-// uppercase, and . - + % : / ( ) = _ , and space; anything else draws as '?').
+// png_image.h): line plots (loss vs step) with legends, confusion matrices with
+// class names, image grids and heat-map overlays (Grad-CAM, paper Fig. 3).
+// Text is DejaVu Sans rendered by FreeType (plot_text.h).
 #pragma once
 
 #include <cstdint>
@@ -30,10 +29,14 @@ Rgb sequential_colour(double t);
 // Distinct colours for line series (matplotlib's tab10), cycling.
 Rgb series_colour(size_t index);
 
-// Text with the 5x7 font, top-left at (x, y); each glyph advances 6 * scale pixels.
+// Text (plot_text.h: DejaVu Sans through FreeType), top-left at (x, y), one line
+// text_height(scale) high; scale 1 is the size of axis labels.
 void draw_text(RgbImage& image, int x, int y, const std::string& text, Rgb colour, int scale = 1);
+// The same turned a quarter counter-clockwise (reading upwards, as a y-axis
+// caption): it covers [x, x + text_height) x [y, y + text_width).
+void draw_text_upwards(RgbImage& image, int x, int y, const std::string& text, Rgb colour, int scale = 1);
 int text_width(const std::string& text, int scale = 1);
-inline int text_height(int scale = 1) { return 7 * scale; }
+int text_height(int scale = 1);
 
 // (a) Line plots. Non-finite points are skipped (the line breaks there).
 struct Series {
@@ -46,7 +49,7 @@ struct LinePlotOptions {
   std::string title, x_label, y_label;
   int text_scale = 2;
   int line_width = 2;
-  bool legend = true;  // names in a box at the plot area's top right
+  bool legend = true;  // names in a box at the plot area's top right (series of one name share a colour and an entry)
 };
 
 // Where data lands in the image: the axis ranges (widened to whole tick
@@ -70,14 +73,23 @@ Series read_metric_series(const std::string& jsonl_path, const std::string& x_ke
 
 // (b) Confusion matrix [C, C] (row = true class, column = predicted), each
 // cell coloured by sequential_colour(count / row total) (0 for an empty row),
-// with its count written in when it fits; class indices on the left and top.
+// with its count written in when it fits; the class names label the rows (left)
+// and the columns (on top, reading upwards), a colour scale on the right.
+struct ConfusionOptions {
+  std::vector<std::string> class_names;  // empty: the class indices
+  std::string title;
+  int cell_size = 40;
+  int text_scale = 1;
+};
 struct ConfusionLayout {
   int left = 0, top = 0, cell = 0;  // cell (t, p) covers x in [left + p*cell, +cell), y in [top + t*cell, +cell)
+  int scale_left = 0;               // the colour scale's left edge
   int width = 0, height = 0;
 };
-ConfusionLayout confusion_layout(int64_t num_classes, int cell_size = 24, int text_scale = 1);
-RgbImage plot_confusion_matrix(const std::vector<int64_t>& confusion, int64_t num_classes, int cell_size = 24,
-                               int text_scale = 1);
+ConfusionLayout confusion_layout(int64_t num_classes, const ConfusionOptions& options = {});
+// Throws Error when the counts or the names do not match num_classes.
+RgbImage plot_confusion_matrix(const std::vector<int64_t>& confusion, int64_t num_classes,
+                               const ConfusionOptions& options = {});
 
 // (c) rows x columns of equal-size tiles, row-major (fewer tiles than cells
 // leave the rest blank). Tile (r, c) is placed at
