@@ -18,7 +18,7 @@ return {
     data = { ids = data .. "/bright_train.csv" },
     init_adapter = "none",
     train_backbone = true,
-    optim = { global_batch = 12, epochs = 20, warmup_epochs = 1, lr_pretrained = 3e-3, lr_new = 3e-3, weight_decay = 0.05 },
+    optim = { global_batch = 12, epochs = 20, warmup_epochs = 1, lr_pretrained = 1e-3, lr_new = 1e-3, weight_decay = 0.05 },
   },
 
   -- Scored on the dark test clips: the "no adaptation at all" row.

@@ -17,7 +17,9 @@ preprocessed by dap-preprocess) with lua/finetune_tiny.lua:
 - aggregate writes tables whose mean +- std equal the runs' metrics;
 - config mistakes (missing adapter, zero-shot width mismatch) exit 2 on every
   rank, naming the key;
-- an adapter pretrained on the split's test clips is refused (exit 3)."""
+- an adapter pretrained on the split's test clips is refused (exit 3);
+- BatchNorm statistics are learnt when a backbone is trained from scratch and kept when it
+  comes from a weight file."""
 import csv
 import json
 import os
@@ -207,6 +209,27 @@ def main():
     with open(os.path.join(tiny, "results", "results.md")) as f:
         markdown = f.read()
     check("| DAP |" in markdown and "| baseline |" in markdown, "results.md has both rows")
+
+    # BatchNorm: a backbone trained from scratch learns its statistics (the demo's bright model);
+    # a backbone from a weight file keeps them, trained or not.
+    r21d = ["pretrain.backbone.kind=r2plus1d", "pretrain.backbone.r2plus1d.layers={1,1,1,1}",
+            "pretrain.backbone.r2plus1d.widths={4,4,4,8}", "pretrain.backbone.r2plus1d.stem_mid_width=4",
+            "pretrain.backbone.r2plus1d.stem_width=4", "pretrain.backbone.r2plus1d.variant=torchvision",
+            "pretrain.backbone.r2plus1d.num_classes=0", "pretrain.backbone.r2plus1d.input_size=32",
+            "pretrain.adapter.num_layers=4", "pretrain.adapter.input_widths={4,4,4,8}", "pretrain.adapter.num_frames=0",
+            "finetune.init_adapter=none", "finetune.train_backbone=true", "finetune.optim.epochs=1"]
+    run(2, "dap-finetune", work, "run.name=bn_scratch", *r21d)
+    scratch_file = os.path.join(runs, "bn_scratch", "finetune", "split1-seed0", "model.pt")
+    scratch = state(scratch_file)
+    stats = sorted(k for k in scratch if k.startswith("model.backbone.") and k.endswith("running_var"))
+    check(len(stats) >= 10, f"the R(2+1)D's BatchNorm statistics are in model.pt ({len(stats)})")
+    check(all(not torch.equal(scratch[k], torch.ones_like(scratch[k])) for k in stats),
+          "from scratch, every BatchNorm's running variance moved from its initial 1")
+    run(2, "dap-finetune", work, "run.name=bn_pretrained", f"pretrain.backbone.weights={scratch_file}", *r21d)
+    kept = state(os.path.join(runs, "bn_pretrained", "finetune", "split1-seed0", "model.pt"))
+    check(all(torch.equal(kept[k], scratch[k]) for k in stats)
+          and any(not torch.equal(kept[k], scratch[k]) for k in kept if k.startswith("model.backbone.") and "weight" in k),
+          "from a weight file, the trained backbone keeps its BatchNorm statistics")
 
     # Config mistakes: every rank exits 2 naming the key.
     bad = run(2, "dap-finetune", work, "run.name=nothing_pretrained", expect=2)
