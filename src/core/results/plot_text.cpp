@@ -57,7 +57,6 @@ const Glyph& glyph_of(char c) {
   return glyph_of('?');
 }
 
-
 // Unicode code points of UTF-8 text; a malformed byte becomes U+FFFD.
 std::vector<char32_t> code_points(const std::string& text) {
   std::vector<char32_t> out;
@@ -99,7 +98,6 @@ TextMask bitmap_text(const std::string& text, int scale) {
 // The FreeType face in use; guarded by its mutex (figures may be drawn from several threads).
 struct VectorFont {
   std::mutex mutex;
-  bool chosen = false;
   std::string path;
   FT_Library library = nullptr;
   FT_Face face = nullptr;
@@ -112,7 +110,6 @@ struct VectorFont {
   // Opens `file` ("" = none); false (and no face) when FreeType cannot read it.
   bool open(const std::string& file) {
     close();
-    chosen = true;
     if (file.empty()) return true;
     if (FT_Init_FreeType(&library) != 0 || FT_New_Face(library, file.c_str(), 0, &face) != 0) {
       close();
@@ -132,8 +129,8 @@ struct VectorFont {
     }
     open("");
     spdlog::warn("figures: no usable font file ({}; install fonts-dejavu-core or set DAP_PLOT_FONT), using the "
-             "built-in 5x7 bitmap font",
-             candidates.front());
+                 "built-in 5x7 bitmap font",
+                 candidates.front());
   }
   void set_size(int scale) { FT_Set_Pixel_Sizes(face, 0, static_cast<FT_UInt>(8 * scale + 3)); }
   int ascender() const { return static_cast<int>((face->size->metrics.ascender + 63) >> 6); }
@@ -142,9 +139,11 @@ struct VectorFont {
   }
 };
 
+// Chosen on first use; a function-local static is initialised once even when threads race.
 VectorFont& vector_font() {
   static VectorFont font;
-  if (!font.chosen) font.choose_default();
+  static const bool chosen = (font.choose_default(), true);
+  (void)chosen;
   return font;
 }
 
