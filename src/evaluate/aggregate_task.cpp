@@ -37,7 +37,8 @@ void plot_training_curves(const std::vector<std::string>& runs, const std::strin
   options.title = "fine-tuning loss";
   options.x_label = "step";
   options.y_label = "cross-entropy";
-  options.width = 1000, options.height = 600;
+  options.width = 1000;
+  options.height = 600;
   write_png(file, plot_lines(curves, options));
 }
 

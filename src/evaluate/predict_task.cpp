@@ -91,8 +91,8 @@ int run_predict(const StageContext& stage) {
   std::ofstream(folder / "metrics.json") << json.dump(2) << "\n";
   ConfusionOptions figure;
   figure.class_names = p.class_names;
-  figure.title = fmt::format("{}: top-1 {:.1f}% on {} clips", config.run.name + " " + folder.filename().string(), metrics.top1,
-                             metrics.count);
+  figure.title = fmt::format("{} {}: top-1 {:.1f}% on {} clips", config.run.name, folder.filename().string(),
+                             metrics.top1, metrics.count);
   write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
   spdlog::info("{} labelled clips: top-1 {:.2f}%, top-{} {:.2f}%, mean class accuracy {:.2f}%; written to {}",
                metrics.count, metrics.top1, metrics.top_k, metrics.top5, metrics.mean_class_accuracy,

@@ -250,6 +250,26 @@ TEST(PlotLines, DrawsEachSeriesAlongItsPath) {
   EXPECT_THROW(plot_lines({Series{"bad", {1, 2}, {1}}}, options), Error);
 }
 
+TEST(PlotLines, SeriesOfOneNameShareAColourAndALegendEntry) {
+  // Two seeds of experiment "a" (flat at 2 and at 8) and one of "b" (flat at 5).
+  const std::vector<Series> series = {{"a", {0, 10}, {2, 2}}, {"b", {0, 10}, {5, 5}}, {"a", {0, 10}, {8, 8}}};
+  LinePlotOptions options;
+  options.legend = false;
+  const RgbImage image = plot_lines(series, options);
+  const LinePlotLayout l = line_plot_layout(series, options);
+  EXPECT_TRUE(colour_near(image, l.px(3), l.py(2), series_colour(0)));
+  EXPECT_TRUE(colour_near(image, l.px(3), l.py(8), series_colour(0)));
+  EXPECT_TRUE(colour_near(image, l.px(3), l.py(5), series_colour(1)));
+  EXPECT_FALSE(any_pixel(image, 0, 0, image.width, image.height, series_colour(2)));
+  // The legend has two entries: its grey right edge (at l.right - 4 * scale) spans two rows of text.
+  options.legend = true;
+  const RgbImage with_legend = plot_lines(series, options);
+  const int s = options.text_scale, row = text_height(s) + 3 * s;
+  int edge = 0;
+  for (int y = l.top; y < l.bottom; ++y) edge += pixel_at(with_legend, l.right - 4 * s, y) == Rgb{128, 128, 128};
+  EXPECT_EQ(edge, 2 * row + 3 * s + 1);
+}
+
 TEST(PlotLines, WritesAPngThatReadsBack) {
   testing::TempDir dir;
   LinePlotOptions small;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -236,11 +237,11 @@ RgbImage plot_lines(const std::vector<Series>& series, const LinePlotOptions& o)
   // Series; those with the same name (the seeds of one experiment) share a colour and a legend entry.
   std::vector<size_t> colour_of(series.size());
   std::vector<size_t> legend;  // the first series of each name
+  std::map<std::string, size_t> entry_of_name;
   for (size_t k = 0; k < series.size(); ++k) {
-    size_t first = 0;
-    while (series[first].name != series[k].name) ++first;
-    if (first == k) legend.push_back(k);
-    colour_of[k] = static_cast<size_t>(std::find(legend.begin(), legend.end(), first) - legend.begin());
+    const auto [entry, added] = entry_of_name.emplace(series[k].name, legend.size());
+    if (added) legend.push_back(k);
+    colour_of[k] = entry->second;
   }
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& line = series[k];
