@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/base/allocator.h"
 #include "core/data/batch_loader.h"
 
 int main(int argc, char** argv) {
+  dap::keep_freed_memory();
   if (argc < 2) {
     std::fprintf(stderr, "usage: loader_bench SHARD_FOLDER [workers] [size] [local_size] [frames] [batch] [steps]\n");
     return 2;

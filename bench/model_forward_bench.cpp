@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 
+#include "core/base/allocator.h"
 #include "core/base/blas_threads.h"
 #include "core/models/clip_visual.h"
 #include "core/models/r2plus1d.h"
@@ -75,6 +76,7 @@ double r2plus1d_flops(dap::R2Plus1d& model, int64_t frames, int64_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dap::keep_freed_memory();
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 3;
   torch::NoGradGuard no_grad;
   std::printf("threads | matmul GFLOP/s | model | input | ms per clip | GFLOP | GFLOP/s | of matmul rate\n");

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "core/base/allocator.h"
 #include "core/base/error.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/sha256.h"
@@ -82,6 +83,7 @@ void write_outputs(const std::string& path, const Outputs& outputs, const std::s
 }  // namespace
 
 int main(int argc, char** argv) {
+  dap::keep_freed_memory();
   CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
   std::string model, weights, input_path, input_key = "input", output;
   int64_t heads = 0;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "core/base/allocator.h"
 #include "core/base/cli.h"
 #include "core/base/error.h"
 #include "core/base/exit_codes.h"
@@ -15,6 +16,7 @@ namespace dap {
 
 int run_stage_main(int argc, char** argv, const std::string& stage, const std::string& description,
                    const StageBody& body) {
+  keep_freed_memory();
   MpiContext mpi(&argc, &argv);
   init_logging(mpi.rank(), mpi.size());
   try {
