@@ -6,6 +6,7 @@
 //
 // CLIP ViT-B/16: 8 frames at 224 px, with and without the per-layer CLS taps.
 // R(2+1)D-34: 16 and 32 frames at 112 px (64 frames cost twice 32 on CPU).
+// TimeSformer (ViT-B/16, divided space-time attention): 8 frames at 224 px.
 // FLOPs are counted analytically (multiply-add = 2 FLOPs, convolutions and
 // matrix products only).
 #include <torch/torch.h>
@@ -20,6 +21,7 @@
 #include "core/base/blas_threads.h"
 #include "core/models/clip_visual.h"
 #include "core/models/r2plus1d.h"
+#include "core/models/timesformer.h"
 
 namespace {
 
@@ -45,6 +47,21 @@ double vit_flops_per_frame(const dap::ClipVisualConfig& c) {
   const double patch = grid * grid * d * 3 * c.patch_size * c.patch_size;
   const double layer = 4 * tokens * d * d + 2 * tokens * tokens * d + 8 * tokens * d * d;
   return 2 * (patch + c.layers * layer + d * c.output_dim);
+}
+
+// Per clip of T frames with N patches each: patch embedding; per block the
+// temporal attention over T (qkv + proj 4 D^2 and 2 T D per token, then
+// temporal_fc D^2), the spatial attention over 1 + N tokens per frame
+// (4 D^2 per token, 2 (1 + N)^2 D per frame), the MLP (2 mlp_ratio D^2 per
+// token); the head. x2 for FLOPs.
+double timesformer_flops(const dap::TimeSformerConfig& c, int64_t frames) {
+  const double n = static_cast<double>(c.grid() * c.grid()), t = static_cast<double>(frames);
+  const double d = static_cast<double>(c.width), tokens = n * t;
+  const double patch = tokens * d * 3 * c.patch_size * c.patch_size;
+  const double temporal = tokens * (5 * d * d + 2 * t * d);
+  const double spatial = t * ((1 + n) * 4 * d * d + 2 * (1 + n) * (1 + n) * d);
+  const double mlp = (tokens + 1) * 2 * c.mlp_ratio * d * d;
+  return 2 * (patch + c.layers * (temporal + spatial + mlp) + d * c.num_classes);
 }
 
 // Walks the 5-D convolution weights in registration order (stem, then each
@@ -97,6 +114,12 @@ int main(int argc, char** argv) {
     report("CLIP ViT-B/16", "8x224x224", seconds_per_call([&] { vit->forward(clip, false); }, repeats), vit_flops);
     report("CLIP ViT-B/16 + layer taps", "8x224x224", seconds_per_call([&] { vit->forward(clip, true); }, repeats),
            vit_flops);
+
+    dap::TimeSformer timesformer{dap::TimeSformerConfig{}};
+    timesformer->eval();
+    report("TimeSformer (divST, ViT-B/16)", "8x224x224",
+           seconds_per_call([&] { timesformer->forward(clip, true); }, repeats),
+           timesformer_flops(timesformer->config(), 8));
 
     dap::R2Plus1dConfig config;
     config.num_classes = 0;

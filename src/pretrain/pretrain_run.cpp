@@ -43,7 +43,7 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
   const auto fail = [&](const std::string& key, const std::string& what) {
     throw ConfigError(config::format_config_error(tree.origin_of("pretrain." + key), "pretrain." + key, what));
   };
-  const bool vit = c.backbone.kind == "clip_vit";
+  const bool transformer = c.backbone.is_transformer();
   const int64_t layers = c.backbone.feature_layers();
   const int64_t frames = c.backbone.last_layer_frames(c.views.num_frames);
   if (c.adapter.num_frames != frames) {
@@ -53,12 +53,13 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
   if (c.adapter.num_layers > layers) {
     fail("adapter.num_layers", "the backbone has only " + std::to_string(layers) + " layers");
   }
-  if (c.adapter.input_widths.empty() && (!vit || c.backbone.clip.width != c.adapter.width)) {
-    fail("adapter.input_widths", vit ? "must be set when adapter.width differs from backbone.clip.width"
-                                     : "must list the R(2+1)D stage widths (backbone.r2plus1d.widths)");
+  if (c.adapter.input_widths.empty() && (!transformer || c.backbone.token_width() != c.adapter.width)) {
+    fail("adapter.input_widths", transformer ? "must be set when adapter.width differs from the backbone's width"
+                                             : "must list the R(2+1)D stage widths (backbone.r2plus1d.widths)");
   }
-  if (vit && c.views.size % c.backbone.clip.patch_size != 0) {
-    fail("views.size", "must be a multiple of backbone.clip.patch_size");
+  if (transformer && c.views.size % c.backbone.patch_size() != 0) {
+    fail("views.size", "must be a multiple of the backbone's patch size (" +
+                           std::to_string(c.backbone.patch_size()) + ")");
   }
   if (c.optim.global_batch % world != 0) {
     fail("optim.global_batch", "must be divisible by the number of ranks (" + std::to_string(world) + ")");

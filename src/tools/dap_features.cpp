@@ -6,7 +6,7 @@
 //
 // The input file is a torch.save'd dict holding the tensor under "input"
 // (clip-visual: float [B,T,3,H,W]; clip-text: int64 token ids [N,L];
-// r2plus1d: float [B,3,T,H,W]).
+// r2plus1d: float [B,3,T,H,W]; timesformer: float [B,T,3,H,W]).
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
@@ -20,6 +20,7 @@
 #include "core/io/sha256.h"
 #include "core/models/clip_weights.h"
 #include "core/models/r2plus1d.h"
+#include "core/models/timesformer.h"
 #include "core/models/torch_checkpoint.h"
 #include "dap/version.h"
 
@@ -58,7 +59,18 @@ Outputs run_model(const std::string& model, const std::string& weights_path, con
     }
     return outputs;
   }
-  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d)");
+  if (model == "timesformer") {
+    // The sizes come from the checkpoint (released .pyth or a bare state dict).
+    const auto state = dap::load_torch_state_dict(weights_path);
+    dap::TimeSformerConfig config = dap::timesformer_config_from_weights(dap::timesformer_weights(state));
+    if (heads > 0) config.heads = heads;
+    dap::TimeSformer network(config);
+    dap::load_timesformer(network, state, weights_path, /*include_head=*/config.num_classes > 0);
+    network->eval();
+    const auto out = network->forward(input.to(torch::kFloat32));
+    return {{"logits", out.logits}, {"features", out.features}, {"layer_features", torch::stack(out.layer_features)}};
+  }
+  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer)");
 }
 
 void write_outputs(const std::string& path, const Outputs& outputs, const std::string& model,
@@ -87,12 +99,12 @@ int main(int argc, char** argv) {
   CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
   std::string model, weights, input_path, input_key = "input", output;
   int64_t heads = 0;
-  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d")->required();
+  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer")->required();
   app.add_option("--weights", weights, "checkpoint: OpenAI TorchScript archive or torch.save state dict")->required();
   app.add_option("--input", input_path, "torch.save'd dict holding the input tensor")->required();
   app.add_option("--input-key", input_key, "key of the input tensor in that dict (default: input)");
   app.add_option("--output", output, "HDF5 file to write")->required();
-  app.add_option("--heads", heads, "CLIP attention heads (0: width / 64, as OpenAI's models)");
+  app.add_option("--heads", heads, "CLIP / TimeSformer attention heads (0: width / 64, as the released models)");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto inputs = dap::load_torch_state_dict(input_path);

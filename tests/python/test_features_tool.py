@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """dap-features writes a model's outputs to HDF5 equal to an independent
 python3-torch implementation's: CLIP visual and text towers from a state dict
-and from a TorchScript archive made like OpenAI's, and the real R(2+1)D-34
-architecture (random weights)."""
+and from a TorchScript archive made like OpenAI's, the real R(2+1)D-34
+architecture (random weights), and TimeSformer from a checkpoint in the released
+layout (tiny sizes, read from the checkpoint)."""
 import os
 import subprocess
 import sys
@@ -70,6 +71,26 @@ def main():
                     print(f"r2plus1d-34  {name:18s} {'ok' if ok else 'MISMATCH'}")
                     if not ok:
                         problems.append(f"r2plus1d {name}")
+
+        subprocess.run([sys.executable, os.path.join(HERE, "ref_timesformer.py"), work, "tiny"], check=True)
+        io = torch.load(os.path.join(work, "tiny_io.pt"))
+        torch.save({"input": io["input"]}, os.path.join(work, "timesformer_clip.pt"))
+        out = os.path.join(work, "timesformer.h5")
+        result = subprocess.run([tool, "--model", "timesformer", "--weights", os.path.join(work, "tiny_weights.pyth"),
+                                 "--input", os.path.join(work, "timesformer_clip.pt"), "--heads", "4", "--output", out],
+                                capture_output=True, text=True)
+        print(result.stdout, result.stderr)
+        if result.returncode != 0:
+            problems.append(f"timesformer: exit {result.returncode}")
+        else:
+            with h5py.File(out, "r") as f:
+                layers = torch.stack([io[f"layer.{i}"] for i in range(3)])
+                for name, expected in (("logits", io["logits"]), ("features", io["features"]),
+                                       ("layer_features", layers)):
+                    ok = close(f[name][:], expected)
+                    print(f"timesformer  {name:18s} {'ok' if ok else 'MISMATCH'}")
+                    if not ok:
+                        problems.append(f"timesformer {name}")
     print("FAILED" if problems else "OK", problems)
     return 1 if problems else 0
 

@@ -164,6 +164,8 @@ struct ExperimentConfig {
               "\"embedding\" needs the CLIP ViT backbone");
     v.require(!pretrain.adapter.reads_embedding() || pretrain.adapter.width == pretrain.backbone.clip.output_dim,
               "pretrain.adapter.width", "must equal pretrain.backbone.clip.output_dim with lock_input = \"embedding\"");
+    v.require(evaluate.task != "gradcam" || pretrain.backbone.kind == "clip_vit", "evaluate.task",
+              "\"gradcam\" is implemented for the CLIP ViT backbone only (not R(2+1)D or TimeSformer)");
   }
 };
 

@@ -13,6 +13,7 @@
 #include "core/config/clip_set_config.h"
 #include "core/config/config_binding.h"
 #include "core/config/r2plus1d_config.h"
+#include "core/config/timesformer_config.h"
 #include "core/config/training_config.h"
 
 namespace dap::config {
@@ -24,27 +25,36 @@ struct BackboneConfig {
   bool train_encoder = false;  // Table 4 "train encoder": the backbone is trained too
   ClipVisualConfig clip;
   R2Plus1dConfig r2plus1d;
+  TimeSformerConfig timesformer;
 
   // Layers whose frame features the backbone yields (ViT blocks, R(2+1)D stages).
-  int64_t feature_layers() const { return kind == "clip_vit" ? clip.layers : 4; }
+  int64_t feature_layers() const {
+    if (kind == "clip_vit") return clip.layers;
+    return kind == "timesformer" ? timesformer.layers : 4;
+  }
+  // Transformers (CLIP ViT, TimeSformer): token width and patch size.
+  bool is_transformer() const { return kind != "r2plus1d"; }
+  int64_t token_width() const { return kind == "clip_vit" ? clip.width : timesformer.width; }
+  int64_t patch_size() const { return kind == "clip_vit" ? clip.patch_size : timesformer.patch_size; }
   // Time steps of the last layer's features for `frames` input frames
   // (R(2+1)D halves time in layer2..4, rounding up).
   int64_t last_layer_frames(int64_t frames) const {
-    if (kind == "clip_vit") return frames;
+    if (kind != "r2plus1d") return frames;
     for (int stage = 1; stage < 4; ++stage) frames = (frames + 1) / 2;
     return frames;
   }
 
   template <class V>
   void visit(V& v) {
-    v.choice("kind", kind, {"clip_vit", "r2plus1d"}, "the video backbone");
+    v.choice("kind", kind, {"clip_vit", "r2plus1d", "timesformer"}, "the video backbone");
     v.field("weights", weights,
-            "backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, or a "
-            "dap-finetune model.pt (its backbone) (empty: random initialisation)");
+            "backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, a "
+            "released TimeSformer .pyth, or a dap-finetune model.pt (its backbone) (empty: random initialisation)");
     v.field("train_encoder", train_encoder,
             "Table 4 ablation: train the backbone as well (student and EMA teacher backbones)");
     v.section("clip", clip, "CLIP ViT sizes (kind = clip_vit); a weight file must match them");
     v.section("r2plus1d", r2plus1d, "R(2+1)D sizes (kind = r2plus1d)");
+    v.section("timesformer", timesformer, "TimeSformer sizes (kind = timesformer); a weight file must match them");
   }
 };
 

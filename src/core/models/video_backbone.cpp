@@ -44,6 +44,10 @@ bool load_from_finetuned_model(VideoBackbone& backbone, const std::string& file)
 VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) {
   if (config.kind == "clip_vit") {
     clip = register_module("clip", ClipVisual(config.clip));
+  } else if (config.kind == "timesformer") {
+    TimeSformerConfig features_only = config.timesformer;
+    features_only.num_classes = 0;  // the classifier of the weights is not used
+    timesformer = register_module("timesformer", TimeSformer(features_only));
   } else {
     R2Plus1dConfig features_only = config.r2plus1d;
     features_only.num_classes = 0;  // the classifier of the weights is not used
@@ -54,6 +58,7 @@ VideoBackboneImpl::VideoBackboneImpl(const config::BackboneConfig& config) {
 std::vector<torch::Tensor> VideoBackboneImpl::layer_features(const torch::Tensor& input, bool with_embedding) {
   if (!clip.is_empty()) return clip_layer_features(clip->forward(input, /*with_layer_cls=*/true), with_embedding);
   if (with_embedding) throw Error("projected frame embeddings need the CLIP ViT backbone");
+  if (!timesformer.is_empty()) return timesformer->forward(input).layer_features;
   // R(2+1)D takes channels before time: [B, 3, T, H, W].
   return r2plus1d->forward(input.permute({0, 2, 1, 3, 4})).stage_features;
 }
@@ -92,6 +97,9 @@ VideoBackbone build_video_backbone(const config::BackboneConfig& config) {
     if (config.kind == "clip_vit") {
       ClipVisual module(std::dynamic_pointer_cast<ClipVisualImpl>(children["clip"]));
       load_clip_visual(module, load_clip_weights(config.weights), config.weights);
+    } else if (config.kind == "timesformer") {
+      TimeSformer module(std::dynamic_pointer_cast<TimeSformerImpl>(children["timesformer"]));
+      load_timesformer(module, load_torch_state_dict(config.weights), config.weights, /*include_head=*/false);
     } else {
       R2Plus1d module(std::dynamic_pointer_cast<R2Plus1dImpl>(children["r2plus1d"]));
       load_r2plus1d(module, load_torch_state_dict(config.weights), config.weights, /*include_fc=*/false);

@@ -1,7 +1,8 @@
-// The video backbone of pretraining and fine-tuning, either CLIP's ViT or
-// R(2+1)D, behind one interface: a clip in, the per-layer frame features
+// The video backbone of pretraining and fine-tuning, CLIP's ViT, R(2+1)D or
+// TimeSformer, behind one interface: a clip in, the per-layer frame features
 // X_{i,t} of METHOD.md 3 out (ViT: each block's class token; R(2+1)D: each
-// stage's spatially pooled feature).
+// stage's spatially pooled feature; TimeSformer: each block's patch tokens
+// averaged per frame).
 #pragma once
 
 #include <string>
@@ -13,6 +14,7 @@
 #include "core/config/pretrain_config.h"
 #include "core/models/clip_visual.h"
 #include "core/models/r2plus1d.h"
+#include "core/models/timesformer.h"
 
 namespace dap {
 
@@ -41,6 +43,7 @@ class VideoBackboneImpl : public torch::nn::Module {
  private:
   ClipVisual clip{nullptr};
   R2Plus1d r2plus1d{nullptr};
+  TimeSformer timesformer{nullptr};
 };
 TORCH_MODULE(VideoBackbone);
 
