@@ -74,9 +74,9 @@ return {
     },
     -- the frozen (or, as an ablation, trained) video backbone
     backbone = {
-      -- the video backbone (one of "clip_vit", "r2plus1d")
+      -- the video backbone (one of "clip_vit", "r2plus1d", "timesformer")
       kind = "clip_vit",
-      -- backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, or a dap-finetune model.pt (its backbone) (empty: random initialisation)
+      -- backbone weights: OpenAI CLIP archive / state dict, a torchvision-style R(2+1)D state dict, a released TimeSformer .pyth, or a dap-finetune model.pt (its backbone) (empty: random initialisation)
       weights = "",
       -- Table 4 ablation: train the backbone as well (student and EMA teacher backbones)
       train_encoder = false,
@@ -111,6 +111,25 @@ return {
         num_classes = 487,
         -- frame side in pixels fed to the backbone [16, 4096]
         input_size = 112,
+      },
+      -- TimeSformer sizes (kind = timesformer); a weight file must match them
+      timesformer = {
+        -- input size in pixels the positional embedding was trained for (HR: 448) [1, 4096]
+        image_size = 224,
+        -- frames the time embedding was trained for (HR: 16, L: 96) [1, 4096]
+        num_frames = 8,
+        -- patch side in pixels (patch_embed.proj kernel and stride) [1, 1024]
+        patch_size = 16,
+        -- token width [1, 8192]
+        width = 768,
+        -- divided space-time blocks [1, 256]
+        layers = 12,
+        -- attention heads [1, 1024]
+        heads = 12,
+        -- MLP hidden width / token width [1, 64]
+        mlp_ratio = 4,
+        -- classifier outputs (Kinetics-400: 400; 0: no classifier) [0, 1000000]
+        num_classes = 400,
       },
     },
     -- the adaptation block trained on top of the backbone (Table 4 modes)

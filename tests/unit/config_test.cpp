@@ -558,6 +558,21 @@ TEST(ConfigRepoFiles, PaperConfigsFollowThePapersProtocol) {
   EXPECT_EQ(r2plus1d.pretrain.backbone.kind, "r2plus1d");
   EXPECT_EQ(r2plus1d.pretrain.views.num_frames, 64);
   EXPECT_FALSE(r2plus1d.finetune.head.text.weights.empty());
+  // Table 1's TimeSformer rows: the released K400 model's sizes and normalisation, 8 frames
+  // at 224, a PAB over its 12 blocks with 8 time steps, with and without DAP.
+  for (const char* name : {"arid_timesformer.lua", "arid_timesformer_baseline.lua"}) {
+    const auto timesformer = bind_config<ExperimentConfig>(load_config(repo_lua(name), {}));
+    EXPECT_EQ(timesformer.pretrain.backbone.kind, "timesformer") << name;
+    EXPECT_EQ(timesformer.pretrain.backbone.timesformer.num_frames, 8) << name;
+    EXPECT_EQ(timesformer.pretrain.backbone.timesformer.image_size, 224) << name;
+    EXPECT_EQ(timesformer.pretrain.views.num_frames, 8) << name;
+    EXPECT_EQ(timesformer.pretrain.views.mean, (std::vector<double>{0.45, 0.45, 0.45})) << name;
+    EXPECT_EQ(timesformer.pretrain.adapter.num_layers, 12) << name;
+    EXPECT_EQ(timesformer.pretrain.adapter.num_frames, 8) << name;
+    EXPECT_EQ(timesformer.pretrain.backbone.last_layer_frames(8), 8) << name;
+  }
+  EXPECT_EQ(bind_config<ExperimentConfig>(load_config(repo_lua("arid_timesformer_baseline.lua"), {})).finetune.init_adapter,
+            "none");
   // The ActionCLIP rows (baseline, source models) use the embedding fusion.
   for (const char* name : {"arid_clip_vit_baseline.lua", "dailyda_source_k600.lua", "dailyda_source_all.lua"}) {
     EXPECT_TRUE(bind_config<ExperimentConfig>(load_config(repo_lua(name), {})).pretrain.adapter.reads_embedding())
