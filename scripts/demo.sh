@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo command: installs and builds what is missing, then reproduces the paper's
-# comparison on synthetic dark-scene actions with 2 MPI ranks (about ten minutes on two
+# comparison on synthetic dark-scene actions with 2 MPI ranks (about eight minutes on two
 # cores). Stages:
 #   1. build/bin/dap-synth writes the videos: six actions that only motion tells apart, three
 #      bright domains (sunlit, overcast, studio) and a dark one (a low-light camera model),
