@@ -2,7 +2,8 @@
 """The TimeSformer backbone through the pipeline at tiny size (lua/finetune_tiny.lua with
 pretrain.backbone.kind = "timesformer"): a checkpoint in the released layout
 (tests/python/ref_timesformer.py: "model_state" with "model." keys beside an optimizer
-state) is the frozen backbone of dap-pretrain on 2 ranks, whose adapter.pt dap-finetune
+state) is the frozen backbone of dap-pretrain on 2 ranks (and, as Table 4's ablation, a
+trained one on 1 rank), whose adapter.pt dap-finetune
 starts from (2 ranks), and dap-evaluate scores the model; Grad-CAM is refused as a config
 error (exit 2); the Table 1 configs resolve; a checkpoint of other sizes ends the job with one error naming the file and the keys."""
 import json
@@ -58,6 +59,15 @@ def main():
     if os.path.exists(adapter):
         exported = torch.jit.load(adapter).state_dict()
         check(any(k.startswith("adapter.") for k in exported), f"adapter.pt holds the adapter: {sorted(exported)[:4]}")
+
+    # Table 4's "train encoder" ablation: the TimeSformer is trained and exported too.
+    trained = run(1, "dap-pretrain", *backbone, "pretrain.backbone.train_encoder=true", "run.name=train_encoder")
+    exported_encoder = os.path.join(work, "runs", "train_encoder", "pretrain", "split1", "adapter.pt")
+    if trained.returncode == 0 and os.path.exists(exported_encoder):
+        keys = torch.jit.load(exported_encoder).state_dict().keys()
+        check("backbone.timesformer.patch_embed.proj.weight" in keys, f"train_encoder: no backbone in adapter.pt: {sorted(keys)[:4]}")
+    else:
+        check(False, "train_encoder: no adapter.pt")
 
     run(2, "dap-finetune", *backbone, f"finetune.init_adapter={adapter}")
     model = os.path.join(work, "runs", "finetune_tiny", "finetune", "split1-seed0", "model.pt")

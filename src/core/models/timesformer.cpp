@@ -2,7 +2,9 @@
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/upsampling.h>
-#include <torch/nn/init.h>
+
+#include <cmath>
+#include <string>
 
 #include "core/base/error.h"
 
