@@ -1,11 +1,11 @@
 // Progressive adaptation block, lock encoder and their building blocks.
 #include "core/models/adaptation_block.h"
 
-#include <cmath>
 
 #include <torch/torch.h>
 
 #include "core/base/error.h"
+#include "core/models/attention.h"
 
 namespace dap {
 namespace {
@@ -60,16 +60,9 @@ AdapterAttentionImpl::AdapterAttentionImpl(int64_t width, int64_t heads) : heads
 
 torch::Tensor AdapterAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& key,
                                             const torch::Tensor& value) {
-  const int64_t batch = query.size(0), width = query.size(2), head_dim = width / heads_;
   const std::vector<torch::Tensor> w = in_proj_weight.chunk(3, 0), b = in_proj_bias.chunk(3, 0);
-  // [B, L, D] -> [B, heads, L, head_dim]
-  const auto split_heads = [&](const torch::Tensor& x, int i) {
-    return torch::linear(x, w[i], b[i]).view({batch, x.size(1), heads_, head_dim}).transpose(1, 2);
-  };
-  const torch::Tensor q = split_heads(query, 0), k = split_heads(key, 1), v = split_heads(value, 2);
-  const torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(head_dim)), -1);
-  const torch::Tensor mixed = torch::matmul(weights, v).transpose(1, 2).reshape({batch, query.size(1), width});
-  return out_proj->forward(mixed);
+  const auto project = [&](const torch::Tensor& x, int i) { return split_heads(torch::linear(x, w[i], b[i]), heads_); };
+  return out_proj->forward(merge_heads(attention(project(query, 0), project(key, 1), project(value, 2))));
 }
 
 nn::Sequential adapter_mlp(int64_t width, int64_t hidden) {

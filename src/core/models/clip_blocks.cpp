@@ -3,10 +3,10 @@
 
 #include <torch/torch.h>
 
-#include <cmath>
 #include <string>
 
 #include "core/base/error.h"
+#include "core/models/attention.h"
 
 namespace dap {
 namespace {
@@ -40,18 +40,7 @@ ClipAttentionImpl::ClipAttentionImpl(int64_t width, int64_t heads) : heads_(head
 }
 
 torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& attn_mask) {
-  const int64_t n = x.size(0), length = x.size(1), width = x.size(2);
-  const int64_t head_dim = width / heads_;
-  // One matmul for q, k and v, then [N, L, 3, heads, head_dim] -> three [N, heads, L, head_dim].
-  const torch::Tensor qkv = F::linear(x, in_proj_weight, in_proj_bias).view({n, length, 3, heads_, head_dim});
-  const torch::Tensor q = qkv.select(2, 0).transpose(1, 2);
-  const torch::Tensor k = qkv.select(2, 1).transpose(1, 2);
-  const torch::Tensor v = qkv.select(2, 2).transpose(1, 2);
-
-  torch::Tensor logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
-  if (attn_mask.defined()) logits = logits + attn_mask.to(logits.scalar_type());
-  const torch::Tensor context = torch::matmul(torch::softmax(logits, -1), v);  // [N, heads, L, head_dim]
-  return out_proj->forward(context.transpose(1, 2).reshape({n, length, width}));
+  return out_proj->forward(self_attention(F::linear(x, in_proj_weight, in_proj_bias), heads_, attn_mask));
 }
 
 ClipMlpImpl::ClipMlpImpl(int64_t width) {

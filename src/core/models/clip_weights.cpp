@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/base/error.h"
+#include "core/base/strings.h"
 
 namespace dap {
 namespace {
@@ -24,11 +25,6 @@ const std::string kAttentionSuffix = ".attn.in_proj_weight";
 // Model-level entries that belong to neither tower. OpenAI's archive stores
 // input_resolution, context_length and vocab_size next to the weights.
 const std::set<std::string> kModelExtras = {"logit_scale", "input_resolution", "context_length", "vocab_size"};
-
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // torch.jit.save writes constants.pkl (and code/); torch.save does not.
 bool is_torchscript_archive(const std::string& path) {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "core/base/error.h"
+#include "core/base/strings.h"
 
 namespace dap {
 namespace {
@@ -12,11 +13,6 @@ namespace nn = torch::nn;
 
 const std::string kBatchCounter = ".num_batches_tracked";
 const std::string kClassifier = "fc.";
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
 nn::Conv3d conv3d(int64_t in, int64_t out, torch::ExpandingArray<3> kernel, torch::ExpandingArray<3> stride,
                   torch::ExpandingArray<3> padding) {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "core/base/error.h"
+#include "core/base/strings.h"
 
 namespace dap {
 namespace {
@@ -19,10 +20,6 @@ nn::Conv2d conv3x3(int64_t in, int64_t out) {
 const std::string kEnhancePrefix = "enhance.";
 const std::string kBlocksAlias = "enhance.blocks.";
 const std::string kBatchCounter = ".num_batches_tracked";
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 }  // namespace
 

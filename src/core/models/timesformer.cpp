@@ -3,10 +3,11 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/upsampling.h>
 
-#include <cmath>
 #include <string>
 
 #include "core/base/error.h"
+#include "core/base/strings.h"
+#include "core/models/attention.h"
 
 namespace dap {
 namespace {
@@ -18,8 +19,6 @@ constexpr double kLayerNormEps = 1e-6;
 torch::nn::LayerNorm layer_norm(int64_t width) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(kLayerNormEps));
 }
-
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
 // The released code's resizing: F.interpolate(mode="nearest") of the patch
 // positions as a grid (the class token's position kept), and of the time axis.
@@ -48,12 +47,7 @@ TimeSformerAttentionImpl::TimeSformerAttentionImpl(int64_t width, int64_t heads)
 }
 
 torch::Tensor TimeSformerAttentionImpl::forward(const torch::Tensor& x) {
-  const int64_t n = x.size(0), length = x.size(1), width = x.size(2), head_width = width / heads_;
-  // [3, N, heads, L, head_width]
-  const torch::Tensor qkv_heads = qkv(x).reshape({n, length, 3, heads_, head_width}).permute({2, 0, 3, 1, 4});
-  const torch::Tensor q = qkv_heads[0], k = qkv_heads[1], v = qkv_heads[2];
-  const torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * std::pow(head_width, -0.5), -1);
-  return proj(torch::matmul(weights, v).transpose(1, 2).reshape({n, length, width}));
+  return proj(self_attention(qkv(x), heads_));
 }
 
 TimeSformerPatchEmbedImpl::TimeSformerPatchEmbedImpl(int64_t width, int64_t patch_size) {

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "core/base/log.h"
+#include "core/base/strings.h"
 
 
 namespace dap {
@@ -23,10 +24,6 @@ LocalRank node_local_rank(const MpiContext& mpi) {
     if (const char* value = std::getenv(name)) return {std::atoi(value), name};
   }
   return {mpi.rank(), "the world rank"};
-}
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 torch::Tensor view_tensor(const std::vector<float>& values, const std::vector<int64_t>& shape) {

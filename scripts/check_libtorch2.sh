@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds and tests dap against libtorch 2.6 with CUDA and NCCL (Debian 13), on the CPU.
+#
+# Debian 12 ships libtorch 1.13 (CPU); Debian 13 "trixie", served by the same archive,
+# ships libtorch 2.6 built with CUDA (contrib), NCCL 2.22 (contrib) and the CUDA toolkit
+# 12.4 (non-free). This script makes (or reuses) a Debian 13 root with debootstrap,
+# installs them there with the project's other dependencies, builds the whole project
+# with DAP_WITH_NCCL=ON, and runs the test suite in the root. The CUDA build of libtorch
+# runs on a machine without a GPU, so every test runs on the CPU.
+#
+#   scripts/check_libtorch2.sh            make/update the root, build, run the tests
+#   scripts/check_libtorch2.sh --root     only make the root (download + install)
+#   scripts/check_libtorch2.sh -R Clip    extra arguments go to ctest
+#
+# Environment: DAP_TRIXIE_ROOT (default /var/cache/dap/trixie-cuda) holds the root, its
+# package cache, the build directory and its ccache, so a second run rebuilds only what
+# changed. Needs root (debootstrap, chroot, bind mounts). The root's apt sources name only
+# Debian's archive; no daemon of the root is started.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+root="${DAP_TRIXIE_ROOT:-/var/cache/dap/trixie-cuda}"
+mirror="${DAP_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+only_root=0
+if [[ "${1:-}" == "--root" ]]; then only_root=1; shift; fi
+
+[[ $(id -u) -eq 0 ]] || { echo "check_libtorch2: needs root (debootstrap, chroot)" >&2; exit 2; }
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config ca-certificates git
+  libtorch-cuda-dev libnccl-dev nvidia-cuda-toolkit nvidia-cuda-dev libopenblas0-pthread
+  libopenmpi-dev openmpi-bin
+  libhdf5-dev hdf5-tools
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+  liblua5.4-dev
+  libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
+  libpng-dev libssl-dev zlib1g-dev libfreetype-dev fonts-dejavu-core libicu-dev
+  python3-torch python3-h5py python3-numpy python3-pil python3-regex
+)
+
+stamp() { echo "check_libtorch2: $(date +%T) $*"; }
+
+bootstrap_root() {
+  if [[ ! -x "$root/usr/bin/apt-get" ]]; then
+    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+    stamp "debootstrap trixie into $root"
+    mkdir -p "$root"
+    debootstrap --variant=minbase --components=main,contrib,non-free trixie "$root" "$mirror"
+    printf 'deb %s trixie main contrib non-free\n' "$mirror" >"$root/etc/apt/sources.list"
+    # Keep downloaded packages: a later run reinstalls nothing and downloads nothing.
+    rm -f "$root/etc/apt/apt.conf.d/docker-clean"
+  fi
+}
+
+install_packages() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    [[ "$(in_root dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" == "install ok installed" ]] ||
+      missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    stamp "installing in the root: ${missing[*]}"
+    in_root apt-get update -qq
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  stamp "root ready: $(in_root dpkg-query -W -f='${Version}' libtorch-cuda-dev) libtorch-cuda-dev"
+}
+
+mounted=()
+mount_into_root() {
+  local src=$1 dst="$root$2"
+  mkdir -p "$dst"
+  mountpoint -q "$dst" || { mount --bind "$src" "$dst"; mounted+=("$dst"); }
+}
+unmount_all() {
+  local i
+  for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[$i]}" || true; done
+}
+trap unmount_all EXIT
+
+in_root() { chroot "$root" "$@"; }
+
+bootstrap_root
+mount_into_root /proc /proc
+mount_into_root /dev /dev
+mount_into_root /sys /sys
+cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+install_packages
+((only_root)) && exit 0
+
+# The repository (and the assets mirror beside it) appear at the same paths in the root.
+mount_into_root "$repo" /src/dap
+asset_mirror="${DAP_ASSET_MIRROR:-$repo/../shared/assets}"
+[[ -d "$asset_mirror" ]] && mount_into_root "$(cd "$asset_mirror" && pwd)" /src/shared/assets
+
+stamp "build (DAP_WITH_NCCL=ON) in $root/build"
+in_root env CCACHE_DIR=/ccache DAP_ASSET_MIRROR=/src/shared/assets bash -c '
+  set -euo pipefail
+  cd /src/dap
+  bash scripts/fetch_assets.sh >/dev/null
+  cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAP_WITH_NCCL=ON \
+        -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/build.configure.log
+  grep -E "^-- (dap|Torch|NCCL)" /build.configure.log || true
+  ninja -C /build
+'
+stamp "tests (Slurm cluster tests excluded: they run on the Debian 12 host)"
+in_root env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+  bash -c 'cd /build && ctest --output-on-failure --timeout 900 -E "^slurm\." "$@"' ctest "$@"
+stamp "done"
