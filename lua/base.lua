@@ -251,6 +251,8 @@ return {
     seed = 0,
     -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
     device = "auto",
+    -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")
+    precision = "auto",
     -- steps between metrics lines [1, 1000000000]
     log_every_steps = 1,
     -- CPU threads per rank
@@ -380,6 +382,8 @@ return {
     seed = 0,
     -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
     device = "auto",
+    -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")
+    precision = "auto",
     -- steps between metrics lines [1, 1000000000]
     log_every_steps = 1,
     -- CPU threads per rank

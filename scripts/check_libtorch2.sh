@@ -34,7 +34,7 @@ packages=(
   liblua5.4-dev
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libpng-dev libssl-dev zlib1g-dev libfreetype-dev fonts-dejavu-core libicu-dev
-  python3-torch python3-h5py python3-numpy python3-pil python3-regex
+  python3-torch-cuda python3-h5py python3-numpy python3-pil python3-regex
 )
 
 stamp() { echo "check_libtorch2: $(date +%T) $*"; }
@@ -60,9 +60,32 @@ install_packages() {
   if ((${#missing[@]})); then
     stamp "installing in the root: ${missing[*]}"
     in_root apt-get update -qq
-    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+      stub_cudnn
   fi
   stamp "root ready: $(in_root dpkg-query -W -f='${Version}' libtorch-cuda-dev) libtorch-cuda-dev"
+}
+
+# Debian's nvidia-cudnn package is an installer: its post-install script downloads cuDNN
+# from NVIDIA, which this machine cannot reach, and libtorch-cuda needs libcudnn.so.9 to
+# load. On a machine without a GPU cuDNN is never called, so the root gets a stand-in
+# library that exports the same versioned symbols, each returning
+# CUDNN_STATUS_NOT_INITIALIZED (1001); then the installation is completed.
+stub_cudnn() {
+  stamp "cuDNN cannot be downloaded: installing a stand-in libcudnn.so.9 (no GPU here, never called)"
+  local stub=/opt/cudnn-stand-in
+  in_root bash -c "set -euo pipefail; mkdir -p $stub; cd $stub
+    for lib in /usr/lib/x86_64-linux-gnu/lib*.so.*; do
+      if objdump -p \$lib 2>/dev/null | grep 'NEEDED *libcudnn.so.9' >/dev/null; then nm -D --undefined-only \$lib; fi
+    done | awk '{print \$2}' | sed -n 's/@libcudnn.so.9\$//p' | sort -u >symbols
+    { echo '/* stand-in: see scripts/check_libtorch2.sh */'
+      while read -r name; do echo \"int \$name(void) { return 1001; }\"; done <symbols; } >stand_in.c
+    printf 'libcudnn.so.9 { global: *; };\n' >version.map
+    gcc -shared -fPIC -o libcudnn.so.9 -Wl,-soname,libcudnn.so.9 -Wl,--version-script=version.map stand_in.c
+    echo $stub >/etc/ld.so.conf.d/cudnn-stand-in.conf; ldconfig
+    printf '#!/bin/sh\nexit 0\n' >/var/lib/dpkg/info/nvidia-cudnn.postinst
+    dpkg --configure -a"
+  in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 }
 
 mounted=()

@@ -20,6 +20,7 @@
 #include "core/results/predictions_file.h"
 #include "core/run/run_layout.h"
 #include "core/train/gradient_averager.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/schedules.h"
 #include "core/train/training_loop.h"
 #include "core/train/training_setup.h"
@@ -82,6 +83,7 @@ class FinetuneTask : public TrainingTask {
       : stage_(stage),
         c_(c),
         device_(training_device(c.device, stage.mpi)),
+        bf16_(uses_bf16(c.precision, device_)),
         data_(clip_set_folders(c.data, stage.config.preprocess)),
         selection_(select_clips(data_, c.data, stage.config.run.split)),
         run_(stage, finetune_folder(stage.config), c, finetune_identity(stage.config), "finetune"),
@@ -150,6 +152,7 @@ class FinetuneTask : public TrainingTask {
   const StageContext& stage_;
   const config::FinetuneConfig& c_;
   torch::Device device_;
+  bool bf16_;  // forward passes under bfloat16 autocast (finetune.precision)
   ShardDataset data_;
   ClipSelection selection_;
   CheckpointedRun run_;
@@ -183,9 +186,9 @@ void FinetuneTask::save(torch::serialize::OutputArchive& archive) {
 std::unique_ptr<BatchLoader> FinetuneTask::start(int64_t first_step, int64_t end_step) {
   if (stage_.mpi.is_root()) {
     const std::string adapter = finetune_adapter_file(stage_.config);
-    spdlog::info("fine-tuning on {}: {} labelled clips ({} classes) of {} in {} folder(s){}, {} rank(s) x {} clips, "
-                 "{} steps/epoch, steps {}..{} of {}",
-                 device_.str(), selection_.clips.size(), data_.class_names().size(), data_.size(),
+    spdlog::info("fine-tuning on {} ({}): {} labelled clips ({} classes) of {} in {} folder(s){}, {} rank(s) x {} "
+                 "clips, {} steps/epoch, steps {}..{} of {}",
+                 device_.str(), bf16_ ? "bfloat16" : "float32", selection_.clips.size(), data_.class_names().size(), data_.size(),
                  data_.folders().size(),
                  selection_.listed_not_found > 0
                      ? " (" + std::to_string(selection_.listed_not_found) + " listed videos not in the shards)"
@@ -235,16 +238,20 @@ double FinetuneTask::train_step(const Batch& batch) {
 torch::Tensor FinetuneTask::class_scores_and_loss(const torch::Tensor& clips, const torch::Tensor& labels,
                                                   torch::Tensor& loss) {
   torch::Tensor logits;
-  if (model_->trains_text_encoder()) {
-    std::vector<int64_t> templates;
-    std::mt19937_64 rng(mix_seed({static_cast<uint64_t>(c_.seed), static_cast<uint64_t>(run_.step), 0x7e47u}));
-    for (int64_t k = 0; k < model_->num_classes(); ++k) {
-      templates.push_back(static_cast<int64_t>(random_below(rng, static_cast<uint64_t>(model_->num_templates()))));
+  {
+    MixedPrecision autocast(device_, bf16_);
+    if (model_->trains_text_encoder()) {
+      std::vector<int64_t> templates;
+      std::mt19937_64 rng(mix_seed({static_cast<uint64_t>(c_.seed), static_cast<uint64_t>(run_.step), 0x7e47u}));
+      for (int64_t k = 0; k < model_->num_classes(); ++k) {
+        templates.push_back(static_cast<int64_t>(random_below(rng, static_cast<uint64_t>(model_->num_templates()))));
+      }
+      logits = model_->match_text(model_->video_embedding(clips), model_->step_class_embeddings(templates));
+    } else {
+      logits = model_->forward(clips);
     }
-    logits = model_->match_text(model_->video_embedding(clips), model_->step_class_embeddings(templates));
-  } else {
-    logits = model_->forward(clips);
   }
+  logits = logits.to(torch::kFloat);  // the loss in float32
   if (c_.loss == "actionclip_kl") {
     loss = actionclip_kl_loss(logits.index_select(1, labels), labels);  // column j: the text of clip j's class
   } else {

@@ -14,6 +14,7 @@
 #include "core/models/adapter_file.h"
 #include "core/run/run_layout.h"
 #include "core/train/gradient_averager.h"
+#include "core/train/mixed_precision.h"
 #include "core/train/training_loop.h"
 #include "core/train/training_setup.h"
 #include "pretrain/dino_loss.h"
@@ -83,6 +84,7 @@ class PretrainTask : public TrainingTask {
       : stage_(stage),
         c_(c),
         device_(training_device(c.device, stage.mpi)),
+        bf16_(uses_bf16(c.precision, device_)),
         data_(clip_set_folders(c.data, stage.config.preprocess)),
         clips_(select_clips(data_, c.data, stage.config.run.split).clips),
         sampler_(clips_, c.optim.global_batch, stage.mpi.rank(), stage.mpi.size(),
@@ -133,6 +135,7 @@ class PretrainTask : public TrainingTask {
   const StageContext& stage_;
   const config::PretrainConfig& c_;
   torch::Device device_;
+  bool bf16_;  // forward passes under bfloat16 autocast (pretrain.precision)
   ShardDataset data_;
   std::vector<int64_t> clips_;  // the clips trained on (all, or those of pretrain.data.ids)
   DistributedSampler sampler_;
@@ -178,7 +181,7 @@ std::unique_ptr<BatchLoader> PretrainTask::start(int64_t first_step, int64_t end
                  device_.str(), clips_.size(), data_.size(), data_.folders().size(), stage_.mpi.size(),
                  sampler_.local_batch(), sampler_.steps_per_epoch(), first_step, end_step,
                  schedules_.total_steps());
-    spdlog::info("gradient all-reduce: {}", reducer_->name());
+    spdlog::info("gradient all-reduce: {}; forward passes in {}", reducer_->name(), bf16_ ? "bfloat16" : "float32");
     spdlog::info("adaptation block: {}", c_.init_adapter.empty() ? "fresh" : "initialised from " + c_.init_adapter);
   }
   return std::make_unique<BatchLoader>(data_, sampler_, view_settings(c_.views), static_cast<uint64_t>(c_.seed),
@@ -192,32 +195,35 @@ double PretrainTask::train_step(const Batch& batch) {
   const auto views = batch_views_to_device(batch, device_);
   // Backbone features: computed once per view and shared by student and teacher
   // when the backbone is frozen; the "train encoder" ablation runs each network's own.
-  auto t0 = Clock::now();
+  auto t0 = Clock::now(), t1 = t0;
   const bool embedding = c_.adapter.reads_embedding();
   std::vector<torch::Tensor> teacher_in, student_in;
+  torch::Tensor teacher_scores, student_scores;
   {
-    torch::NoGradGuard no_grad;
-    VideoBackbone& teacher_backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
-    teacher_in = teacher_backbone->layer_features(views.global, embedding);
-    if (!student_->owns_backbone()) {
-      const auto local = backbone_->layer_features(views.local, embedding);
-      for (size_t i = 0; i < teacher_in.size(); ++i) student_in.push_back(torch::cat({teacher_in[i], local[i]}));
+    MixedPrecision autocast(device_, bf16_);
+    {
+      torch::NoGradGuard no_grad;
+      VideoBackbone& teacher_backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
+      teacher_in = teacher_backbone->layer_features(views.global, embedding);
+      if (!student_->owns_backbone()) {
+        const auto local = backbone_->layer_features(views.local, embedding);
+        for (size_t i = 0; i < teacher_in.size(); ++i) student_in.push_back(torch::cat({teacher_in[i], local[i]}));
+      }
     }
+    if (student_->owns_backbone()) {
+      const auto global = student_->own_backbone()->layer_features(views.global, embedding);
+      const auto local = student_->own_backbone()->layer_features(views.local, embedding);
+      for (size_t i = 0; i < global.size(); ++i) student_in.push_back(torch::cat({global[i], local[i]}));
+    }
+    sync();
+    t1 = Clock::now();
+    {
+      torch::NoGradGuard no_grad;
+      teacher_scores = teacher_->head_scores(teacher_->video_feature(teacher_in)).to(torch::kFloat);
+    }
+    student_scores = student_->head_scores(student_->video_feature(student_in)).to(torch::kFloat);
   }
-  if (student_->owns_backbone()) {
-    const auto global = student_->own_backbone()->layer_features(views.global, embedding);
-    const auto local = student_->own_backbone()->layer_features(views.local, embedding);
-    for (size_t i = 0; i < global.size(); ++i) student_in.push_back(torch::cat({global[i], local[i]}));
-  }
-  sync();
-  auto t1 = Clock::now();
-
-  torch::Tensor teacher_scores;
-  {
-    torch::NoGradGuard no_grad;
-    teacher_scores = teacher_->head_scores(teacher_->video_feature(teacher_in));
-  }
-  const torch::Tensor student_scores = student_->head_scores(student_->video_feature(student_in));
+  // The loss and everything after it in float32.
   const torch::Tensor loss = loss_.forward(student_scores, teacher_scores, kStudentViews, kTeacherViews,
                                            schedules_.teacher_temp[epoch]);
   // All ranks learn together whether any loss is not finite, before anything is updated.

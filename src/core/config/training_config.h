@@ -84,6 +84,7 @@ struct TrainingRunSettings {
   LoaderConfig loader;
   CheckpointConfig checkpoint;
   std::string device = "auto";
+  std::string precision = "auto";
   int log_every_steps = 1;
   ThreadsConfig threads;
 
@@ -92,6 +93,8 @@ struct TrainingRunSettings {
     v.section("loader", loader, "background batch preparation");
     v.section("checkpoint", checkpoint, "checkpoints and resuming");
     v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
+    v.choice("precision", precision, {"auto", "fp32", "bf16"},
+             "forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU)");
     v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
     v.section("threads", threads, "CPU threads per rank");
   }

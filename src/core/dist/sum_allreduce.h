@@ -15,6 +15,14 @@ class SumAllReduce {
   virtual ~SumAllReduce() = default;
   // Collective: every rank calls it with the same count. count 0 is a no-op.
   virtual void sum(float* data, size_t count) = 0;
+  // The same sum ordered on a CUDA stream (a cudaStream_t; torch's current stream):
+  // NCCL enqueues it there and returns without waiting, so the caller's kernels
+  // before and after it stay in order without a device-wide synchronisation.
+  // Backends without streams (MPI) and a null stream run sum().
+  virtual void sum_on_stream(float* data, size_t count, void* cuda_stream) {
+    (void)cuda_stream;
+    sum(data, count);
+  }
   virtual std::string name() const = 0;  // "mpi" or "nccl"
 };
 
@@ -36,7 +44,8 @@ int cuda_device_count();
 // the ncclUniqueId and MPI_Bcast sends it; then cudaSetDevice(device),
 // ncclCommInitRank and one CUDA stream. sum() synchronises the device first (the
 // caller's kernels may run on another stream), then runs ncclAllReduce(ncclFloat,
-// ncclSum) on its stream and waits for it. `data` is a DEVICE pointer.
+// ncclSum) on its stream and waits for it; sum_on_stream() enqueues the same call
+// on the caller's stream and does not wait. `data` is a DEVICE pointer.
 // Throws dap::Error naming the failed call and NCCL's / CUDA's message, or
 // "built without NCCL" when this build has no NCCL. Collective: every rank calls it.
 std::unique_ptr<SumAllReduce> make_nccl_sum_allreduce(int device);

@@ -5,6 +5,7 @@
 
 #include "core/base/error.h"
 #include "core/base/strings.h"
+#include "core/models/channel_padded_conv.h"
 
 namespace dap {
 namespace {
@@ -14,9 +15,10 @@ namespace nn = torch::nn;
 const std::string kBatchCounter = ".num_batches_tracked";
 const std::string kClassifier = "fc.";
 
-nn::Conv3d conv3d(int64_t in, int64_t out, torch::ExpandingArray<3> kernel, torch::ExpandingArray<3> stride,
-                  torch::ExpandingArray<3> padding) {
-  return nn::Conv3d(nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+// Channel-padded: R(2+1)D's widths trip a oneDNN defect (core/models/channel_padded_conv.h).
+ChannelPaddedConv3d conv3d(int64_t in, int64_t out, torch::ExpandingArray<3> kernel, torch::ExpandingArray<3> stride,
+                           torch::ExpandingArray<3> padding) {
+  return ChannelPaddedConv3d(nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
 }
 
 nn::BatchNorm3d batch_norm(int64_t channels, const R2Plus1dConfig& config) {

@@ -63,6 +63,14 @@ class NcclSumAllReduce final : public SumAllReduce {
     DAP_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
 
+  void sum_on_stream(float* data, size_t count, void* cuda_stream) override {
+    if (cuda_stream == nullptr) return sum(data, count);
+    if (count == 0) return;
+    DAP_CUDA_CHECK(cudaSetDevice(device_));
+    DAP_NCCL_COMM_CHECK(
+        ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, static_cast<cudaStream_t>(cuda_stream)), comm_);
+  }
+
   std::string name() const override { return "nccl"; }
 
  private:

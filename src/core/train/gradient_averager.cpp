@@ -1,8 +1,25 @@
 #include "core/train/gradient_averager.h"
 
 #include <torch/torch.h>
+#if DAP_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace dap {
+namespace {
+
+// torch's current CUDA stream on the tensor's device; null on the CPU and in
+// builds of libtorch without CUDA.
+void* current_cuda_stream(const torch::Tensor& tensor) {
+#if DAP_TORCH_CUDA
+  if (tensor.is_cuda()) return c10::cuda::getCurrentCUDAStream(tensor.device().index()).stream();
+#else
+  (void)tensor;
+#endif
+  return nullptr;
+}
+
+}  // namespace
 
 GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters, SumAllReduce& reducer, int world,
                                    int64_t bucket_elements)
@@ -32,7 +49,8 @@ void GradientAverager::reduce_bucket(size_t first, size_t end) {
     flat.push_back(p.grad().reshape({-1}).to(torch::kFloat));
   }
   torch::Tensor bucket = torch::cat(flat).contiguous();
-  reducer_.sum(bucket.data_ptr<float>(), static_cast<size_t>(bucket.numel()));
+  // Ordered on torch's stream: packing, the sum and unpacking need no synchronisation.
+  reducer_.sum_on_stream(bucket.data_ptr<float>(), static_cast<size_t>(bucket.numel()), current_cuda_stream(bucket));
   bucket.div_(world_);
   int64_t offset = 0;
   for (size_t i = first; i < end; ++i) {

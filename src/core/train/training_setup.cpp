@@ -35,6 +35,21 @@ torch::optim::AdamWOptions adamw_options(double lr, const config::TrainingOptimC
   return torch::optim::AdamWOptions(lr).betas({optim.betas.at(0), optim.betas.at(1)}).eps(optim.eps);
 }
 
+// Concatenated along dim 0 and moved to `device`. On the CPU a single part is returned
+// as it is (sharing the batch's memory). On a CUDA device the parts are gathered into
+// page-locked host memory and copied without blocking the host: the copy is ordered
+// on torch's current stream, and torch's pinned allocator keeps the staging buffer
+// until the copy has run.
+torch::Tensor concatenated_on_device(const std::vector<torch::Tensor>& parts, const torch::Device& device) {
+  if (!device.is_cuda()) return (parts.size() == 1 ? parts.front() : torch::cat(parts)).to(device);
+  std::vector<int64_t> shape = parts.front().sizes().vec();
+  shape[0] = 0;
+  for (const torch::Tensor& part : parts) shape[0] += part.size(0);
+  torch::Tensor staged = torch::empty(shape, parts.front().options().pinned_memory(true));
+  torch::cat_out(staged, parts);
+  return staged.to(device, /*non_blocking=*/true);
+}
+
 }  // namespace
 
 torch::Device training_device(const std::string& choice, const MpiContext& mpi) {
@@ -124,17 +139,17 @@ ViewSettings view_settings(const config::ViewsConfig& c, const std::string& view
 }
 
 torch::Tensor batch_clips_to_device(const Batch& b, const torch::Device& device) {
-  return view_tensor(b.original, {b.batch_size, b.num_frames, 3, b.size, b.size}).to(device);
+  return concatenated_on_device({view_tensor(b.original, {b.batch_size, b.num_frames, 3, b.size, b.size})}, device);
 }
 
 DeviceViews batch_views_to_device(const Batch& b, const torch::Device& device) {
   const std::vector<int64_t> global_shape = {b.batch_size, b.num_frames, 3, b.size, b.size};
   const std::vector<int64_t> local_shape = {b.batch_size, b.num_frames, 3, b.local_size, b.local_size};
   DeviceViews views;
-  views.global = torch::cat({view_tensor(b.original, global_shape), view_tensor(b.enhanced, global_shape),
-                             view_tensor(b.mixed, global_shape)})
-                     .to(device);
-  views.local = view_tensor(b.local, local_shape).to(device);
+  views.global = concatenated_on_device({view_tensor(b.original, global_shape), view_tensor(b.enhanced, global_shape),
+                                         view_tensor(b.mixed, global_shape)},
+                                        device);
+  views.local = concatenated_on_device({view_tensor(b.local, local_shape)}, device);
   return views;
 }
 
