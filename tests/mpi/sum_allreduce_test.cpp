@@ -150,6 +150,31 @@ TEST(NcclSumAllReduce, SumsDeviceBuffers) {
     expect_summed(result);
   }
 }
+
+// Stream-ordered: the copy in, the sum and the copy out all on the caller's stream,
+// with no synchronisation between them; the host waits once at the end.
+TEST(NcclSumAllReduce, SumsInOrderOnTheCallersStream) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
+  std::string why;
+  const int device = device_for_this_rank(&why);
+  if (device < 0) GTEST_SKIP() << why;
+  auto reducer = make_nccl_sum_allreduce(device);
+  CUDA_ASSERT(cudaSetDevice(device));
+  cudaStream_t stream = nullptr;
+  CUDA_ASSERT(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  const size_t count = 3000001;
+  const auto host = filled(count);
+  std::vector<float> result(count);
+  float* device_data = nullptr;
+  CUDA_ASSERT(cudaMalloc(&device_data, count * sizeof(float)));
+  CUDA_ASSERT(cudaMemcpyAsync(device_data, host.data(), count * sizeof(float), cudaMemcpyHostToDevice, stream));
+  reducer->sum_on_stream(device_data, count, stream);
+  CUDA_ASSERT(cudaMemcpyAsync(result.data(), device_data, count * sizeof(float), cudaMemcpyDeviceToHost, stream));
+  CUDA_ASSERT(cudaStreamSynchronize(stream));
+  CUDA_ASSERT(cudaFree(device_data));
+  CUDA_ASSERT(cudaStreamDestroy(stream));
+  expect_summed(result);
+}
 #else
 TEST(NcclSumAllReduce, SumsDeviceBuffers) { GTEST_SKIP() << "built without NCCL"; }
 #endif
