@@ -6,6 +6,7 @@
 
 #include "core/base/error.h"
 #include "core/models/attention.h"
+#include "core/models/float32_layer_norm.h"
 
 namespace dap {
 namespace {
@@ -24,7 +25,7 @@ nn::Linear linear(int64_t in, int64_t out) {
   return layer;
 }
 
-nn::LayerNorm layer_norm(int64_t width) { return nn::LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)); }
+Float32LayerNorm layer_norm(int64_t width) { return Float32LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)); }
 
 std::string shape_of(const torch::Tensor& t) {
   std::string text = "[";

@@ -43,6 +43,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "core/config/adaptation_config.h"
+#include "core/models/float32_layer_norm.h"
 #include "core/models/torch_checkpoint.h"
 
 namespace dap {
@@ -75,7 +76,7 @@ class TemporalEncoderLayerImpl : public torch::nn::Module {
  private:
   AdapterAttention self_attn{nullptr};
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  Float32LayerNorm norm1{nullptr}, norm2{nullptr};
 };
 TORCH_MODULE(TemporalEncoderLayer);
 
@@ -102,7 +103,7 @@ class AdaptationStepImpl : public torch::nn::Module {
 
  private:
   torch::nn::Linear input_proj{nullptr};
-  torch::nn::LayerNorm norm{nullptr};
+  Float32LayerNorm norm{nullptr};
   AdapterAttention attn{nullptr};
   torch::nn::Sequential mlp{nullptr};
 };

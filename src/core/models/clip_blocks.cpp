@@ -16,15 +16,11 @@ namespace F = torch::nn::functional;
 
 constexpr double kLayerNormEps = 1e-5;
 
-nn::LayerNorm make_layer_norm(int64_t width) {
-  return nn::LayerNorm(nn::LayerNormOptions({width}).eps(kLayerNormEps));
+Float32LayerNorm make_layer_norm(int64_t width) {
+  return Float32LayerNorm(nn::LayerNormOptions({width}).eps(kLayerNormEps));
 }
 
 }  // namespace
-
-torch::Tensor layer_norm_fp32(nn::LayerNorm& norm, const torch::Tensor& x) {
-  return norm->forward(x.to(torch::kFloat)).to(x.scalar_type());
-}
 
 torch::Tensor quick_gelu(const torch::Tensor& x) { return x * torch::sigmoid(1.702 * x); }
 
@@ -59,8 +55,8 @@ ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t he
 }
 
 torch::Tensor ResidualAttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& attn_mask) {
-  const torch::Tensor h = x + attn->forward(layer_norm_fp32(ln_1, x), attn_mask);
-  return h + mlp->forward(layer_norm_fp32(ln_2, h));
+  const torch::Tensor h = x + attn->forward(ln_1(x), attn_mask);
+  return h + mlp->forward(ln_2(h));
 }
 
 ClipTransformerImpl::ClipTransformerImpl(int64_t width, int64_t layers, int64_t heads) {

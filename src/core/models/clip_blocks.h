@@ -13,11 +13,9 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
-namespace dap {
+#include "core/models/float32_layer_norm.h"
 
-// LayerNorm computed in float32 whatever the input type (OpenAI's
-// LayerNorm subclass does this for fp16 towers); `norm` must hold fp32 weights.
-torch::Tensor layer_norm_fp32(torch::nn::LayerNorm& norm, const torch::Tensor& x);
+namespace dap {
 
 // OpenAI's activation: x * sigmoid(1.702 x), a cheap approximation of GELU.
 torch::Tensor quick_gelu(const torch::Tensor& x);
@@ -58,7 +56,7 @@ class ResidualAttentionBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& attn_mask = {});
 
  private:
-  torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  Float32LayerNorm ln_1{nullptr}, ln_2{nullptr};
   ClipAttention attn{nullptr};
   ClipMlp mlp{nullptr};
 };

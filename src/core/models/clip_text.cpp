@@ -40,7 +40,7 @@ ClipTextImpl::ClipTextImpl(const ClipTextConfig& config) : config_(config) {
   positional_embedding =
       register_parameter("positional_embedding", 0.01 * torch::randn({config_.context_length, width}));
   transformer = register_module("transformer", ClipTransformer(width, config_.layers, config_.heads));
-  ln_final = register_module("ln_final", nn::LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
+  ln_final = register_module("ln_final", Float32LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
   text_projection = register_parameter(
       "text_projection", torch::randn({width, config_.embed_dim}) / std::sqrt(static_cast<double>(width)));
 }
@@ -63,7 +63,7 @@ torch::Tensor ClipTextImpl::forward(const torch::Tensor& tokens) {
   // Built per call: it is tiny, and keeping it out of the buffers keeps the
   // module's names equal to the checkpoint's keys.
   x = transformer->forward(x, causal_attention_mask(length).to(x.device()));
-  x = layer_norm_fp32(ln_final, x);
+  x = ln_final(x);
   // The EOT token holds the highest id in each row; its feature is the text's.
   const torch::Tensor eot = tokens.argmax(-1);
   const torch::Tensor pooled = x.index({torch::arange(x.size(0), eot.options()), eot});

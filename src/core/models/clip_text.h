@@ -31,7 +31,7 @@ class ClipTextImpl : public torch::nn::Module {
   torch::nn::Embedding token_embedding{nullptr};
   torch::Tensor positional_embedding, text_projection;
   ClipTransformer transformer{nullptr};
-  torch::nn::LayerNorm ln_final{nullptr};
+  Float32LayerNorm ln_final{nullptr};
 };
 TORCH_MODULE(ClipText);
 

@@ -41,9 +41,9 @@ ClipVisualImpl::ClipVisualImpl(const ClipVisualConfig& config) : config_(config)
                               .bias(false)));
   class_embedding = register_parameter("class_embedding", scale * torch::randn({width}));
   positional_embedding = register_parameter("positional_embedding", scale * torch::randn({grid * grid + 1, width}));
-  ln_pre = register_module("ln_pre", nn::LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
+  ln_pre = register_module("ln_pre", Float32LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
   transformer = register_module("transformer", ClipTransformer(width, config_.layers, config_.heads));
-  ln_post = register_module("ln_post", nn::LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
+  ln_post = register_module("ln_post", Float32LayerNorm(nn::LayerNormOptions({width}).eps(1e-5)));
   proj = register_parameter("proj", scale * torch::randn({width, config_.output_dim}));
 }
 
@@ -77,7 +77,7 @@ ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_la
   x = x.flatten(2).transpose(1, 2);
   const torch::Tensor cls = class_embedding.to(x.scalar_type()).view({1, 1, width}).expand({x.size(0), 1, width});
   x = torch::cat({cls, x}, 1) + positional_embedding_for(grid_h, grid_w).to(x.scalar_type());
-  x = layer_norm_fp32(ln_pre, x);
+  x = ln_pre(x);
 
   std::vector<torch::Tensor> cls_per_layer;
   torch::Tensor probe;
@@ -91,7 +91,7 @@ ClipVisualOutput ClipVisualImpl::forward(const torch::Tensor& clip, bool with_la
   }
 
   ClipVisualOutput out;
-  out.embedding = torch::matmul(layer_norm_fp32(ln_post, x.select(1, 0)), proj.to(x.scalar_type()))
+  out.embedding = torch::matmul(ln_post(x.select(1, 0)), proj.to(x.scalar_type()))
                       .view({batch, frames, config_.output_dim});
   if (with_layer_cls)
     out.layer_cls = torch::stack(cls_per_layer).view({transformer->layers(), batch, frames, width});

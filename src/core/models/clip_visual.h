@@ -51,7 +51,7 @@ class ClipVisualImpl : public torch::nn::Module {
   ClipVisualConfig config_;
   torch::nn::Conv2d conv1{nullptr};
   torch::Tensor class_embedding, positional_embedding, proj;
-  torch::nn::LayerNorm ln_pre{nullptr}, ln_post{nullptr};
+  Float32LayerNorm ln_pre{nullptr}, ln_post{nullptr};
   ClipTransformer transformer{nullptr};
 };
 TORCH_MODULE(ClipVisual);

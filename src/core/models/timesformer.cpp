@@ -16,8 +16,8 @@ namespace F = torch::nn::functional;
 
 constexpr double kLayerNormEps = 1e-6;
 
-torch::nn::LayerNorm layer_norm(int64_t width) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(kLayerNormEps));
+Float32LayerNorm layer_norm(int64_t width) {
+  return Float32LayerNorm(torch::nn::LayerNormOptions({width}).eps(kLayerNormEps));
 }
 
 // The released code's resizing: F.interpolate(mode="nearest") of the patch

@@ -26,6 +26,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "core/config/timesformer_config.h"
+#include "core/models/float32_layer_norm.h"
 #include "core/models/torch_checkpoint.h"
 
 namespace dap {
@@ -72,7 +73,7 @@ class TimeSformerBlockImpl : public torch::nn::Module {
   void forward(torch::Tensor& cls, torch::Tensor& patches);
 
  private:
-  torch::nn::LayerNorm norm1{nullptr}, temporal_norm1{nullptr}, norm2{nullptr};
+  Float32LayerNorm norm1{nullptr}, temporal_norm1{nullptr}, norm2{nullptr};
   TimeSformerAttention attn{nullptr}, temporal_attn{nullptr};
   torch::nn::Linear temporal_fc{nullptr};
   TimeSformerMlp mlp{nullptr};
@@ -109,7 +110,7 @@ class TimeSformerImpl : public torch::nn::Module {
   TimeSformerPatchEmbed patch_embed{nullptr};
   torch::Tensor cls_token, pos_embed, time_embed;
   torch::nn::ModuleList blocks{nullptr};
-  torch::nn::LayerNorm norm{nullptr};
+  Float32LayerNorm norm{nullptr};
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(TimeSformer);

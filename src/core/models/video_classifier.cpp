@@ -31,7 +31,7 @@ VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config,
   }
   const int64_t embed = text.encoder.embed_dim;
   if (!reads_embedding_) {  // f is not in CLIP's embedding space yet
-    text_ln = register_module("text_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
+    text_ln = register_module("text_ln", Float32LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
     text_proj = register_module("text_proj", torch::nn::Linear(torch::nn::LinearOptions(width, embed).bias(false)));
   } else if (width != embed) {
     throw ConfigError("finetune.head.text.encoder.embed_dim (" + std::to_string(embed) +

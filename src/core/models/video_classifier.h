@@ -22,6 +22,7 @@
 #include "core/config/experiment_config.h"
 #include "core/models/adaptation_block.h"
 #include "core/models/clip_text.h"
+#include "core/models/float32_layer_norm.h"
 #include "core/models/video_backbone.h"
 
 namespace dap {
@@ -85,7 +86,7 @@ class VideoClassifierImpl : public torch::nn::Module {
   VideoBackbone backbone_{nullptr};
   VideoAdapter adapter_{nullptr};
   torch::nn::Linear linear{nullptr};
-  torch::nn::LayerNorm text_ln{nullptr};
+  Float32LayerNorm text_ln{nullptr};
   torch::nn::Linear text_proj{nullptr};
   torch::Tensor class_embeddings;
   ClipText text_encoder{nullptr};
