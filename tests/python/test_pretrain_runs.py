@@ -10,7 +10,9 @@ real shards of the bundled clips:
 - a corrupt shard read by one rank ends the whole 2-rank job promptly, naming the clip;
 - the frozen backbone really stays frozen and the adapter file is written;
 - the Table 4 ablations (train encoder, lock encoder) and the R(2+1)D backbone run and
-  export what fine-tuning needs; inconsistent shapes are config errors naming the key."""
+  export what fine-tuning needs; inconsistent shapes are config errors naming the key;
+- bf16 autocast (pretrain.precision = "bf16", here on the CPU) follows the float32 loss
+  curve within 2% and differs from it."""
 import glob
 import json
 import os
@@ -198,6 +200,20 @@ def main():
             if result.returncode == 0:
                 exported = torch.jit.load(os.path.join(run_folder(work, name), "adapter.pt")).state_dict()
                 check(key in exported, f"{name}: adapter.pt lacks {key}: {sorted(exported)[:6]}")
+
+        # --- bf16 autocast (pretrain.precision) against float32, same 6 steps: bfloat16 keeps 8
+        # mantissa bits, so the losses agree to about 1%; they must also differ (autocast ran).
+        curves = {}
+        for precision in ("fp32", "bf16"):
+            name = "precision_" + precision
+            result = support.mpirun(1, "dap-pretrain", base_args(work, name, [f"pretrain.precision={precision}"]))
+            check(result.returncode == 0, f"{name} run failed:\n{result.stdout[-2000:]}")
+            curves[precision] = [m["loss"] for m in metrics(work, name)] if result.returncode == 0 else []
+        if curves["fp32"] and curves["bf16"]:
+            worst = max(abs(a - b) / abs(a) for a, b in zip(curves["fp32"], curves["bf16"]))
+            print(f"bf16 vs fp32: {len(curves['bf16'])} steps, largest relative loss difference {worst:.2e}")
+            check(len(curves["bf16"]) == len(curves["fp32"]) == 6, f"expected 6 steps each: {curves}")
+            check(0 < worst < 2e-2, f"bf16 and fp32 loss curves differ by {worst:.2e} (relative): {curves}")
         bad_frames = support.mpirun(2, "dap-pretrain", base_args(work, "bad", ["pretrain.adapter.num_frames=8"]))
         check(bad_frames.returncode == 2 and "pretrain.adapter.num_frames: must be 4" in bad_frames.stdout + bad_frames.stderr,
               f"mismatched adapter frames: exit {bad_frames.returncode}\n{bad_frames.stdout[-1500:]}")
