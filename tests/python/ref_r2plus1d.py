@@ -21,6 +21,10 @@ import torch.nn as nn
 
 from cuda_saved import save_with_cuda_location
 
+# The reference must not share the defect it checks for: torch 2.6's oneDNN convolutions
+# are wrong for R(2+1)D's channel counts (docs/ONEDNN_CONV.md); torch's own kernels are not.
+torch.backends.mkldnn.enabled = False
+
 CASES = {
     # layers, widths, stem_mid_width, stem_width, variant, num_classes, input [B, 3, T, H, W]
     "tiny_ig65m": dict(layers=[2, 2, 1, 1], widths=[8, 16, 24, 32], stem_mid=6, stem=8, variant="ig65m",
