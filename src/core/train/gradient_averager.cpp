@@ -1,6 +1,8 @@
 #include "core/train/gradient_averager.h"
 
 #include <torch/torch.h>
+
+#include "dap/torch_build.h"
 #if DAP_TORCH_CUDA
 #include <c10/cuda/CUDAStream.h>
 #endif
