@@ -16,8 +16,8 @@
 #include "core/base/random.h"
 #include "core/io/shard_index.h"
 #include "core/io/shard_writer.h"
-#include "synth/action_scene.h"
-#include "synth/low_light.h"
+#include "tools/synth/action_scene.h"
+#include "tools/synth/low_light.h"
 
 int main(int argc, char** argv) {
   std::string out;
