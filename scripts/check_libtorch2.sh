@@ -29,7 +29,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config ca-certificates git
   libtorch-cuda-dev libnccl-dev nvidia-cuda-toolkit nvidia-cuda-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
-  libhdf5-dev hdf5-tools
+  libhdf5-dev hdf5-tools libdeflate-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   liblua5.4-dev
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
@@ -120,12 +120,11 @@ in_root env CCACHE_DIR=/ccache DAP_ASSET_MIRROR=/src/shared/assets bash -c '
   set -euo pipefail
   cd /src/dap
   bash scripts/fetch_assets.sh >/dev/null
-  cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAP_WITH_NCCL=ON \
-        -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/build.configure.log
+  cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAP_WITH_NCCL=ON >/build.configure.log
   grep -E "^-- (dap|Torch|NCCL)" /build.configure.log || true
   ninja -C /build
 '
 stamp "tests (Slurm cluster tests excluded: they run on the Debian 12 host)"
 in_root env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-  bash -c 'cd /build && ctest --output-on-failure --timeout 900 -E "^slurm\." "$@"' ctest "$@"
+  bash -c 'cd /build && ctest --output-on-failure --timeout 900 -j "$(nproc)" -E "^slurm\." "$@"' ctest "$@"
 stamp "done"

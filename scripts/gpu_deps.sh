@@ -14,7 +14,7 @@ packages=(
   libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libevent-core-2.1-7 libevent-pthreads-2.1-7
   libhwloc15 libpmix2 libfabric1 libibverbs1 librdmacm1 libnl-3-200 libnl-route-3-200 libpsm2-2
   libpsm-infinipath1 libucx0 libltdl7 libnuma1
-  libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libsz2 libaec0
+  libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libsz2 libaec0 libdeflate-dev libdeflate0
   liblua5.4-dev liblua5.4-0
   libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev
   libpng-dev libpng16-16 libfreetype-dev libfreetype6 libbrotli1 libbrotli-dev

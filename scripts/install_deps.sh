@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates curl
   libtorch-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
-  libhdf5-dev hdf5-tools
+  libhdf5-dev hdf5-tools libdeflate-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   liblua5.4-dev
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev

@@ -6,4 +6,5 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bash "$repo/scripts/build.sh"
 cd "${DAP_BUILD_DIR:-$repo/build}"
-ctest --output-on-failure --timeout 900 "$@"
+# One ctest job per core: tests declare their own slots (tests/CMakeLists.txt).
+ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"

@@ -73,6 +73,7 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
 // The step's compute time split into phases (seconds), summed over the steps
 // of one metrics line.
 struct PhaseTimes {
+  int64_t steps = 0;  // steps timed
   double backbone = 0, adapter = 0, allreduce = 0, update = 0;
 };
 
@@ -128,8 +129,14 @@ class PretrainTask : public TrainingTask {
   std::string activity() const override { return "pretraining"; }
 
  private:
-  void sync() const {
-    if (device_.is_cuda()) torch::cuda::synchronize();
+  // Phase times are taken on every step on the CPU, but on a GPU only on the last
+  // step of each log window: there each phase boundary must wait for the device,
+  // and a wait per phase on every step would serialise the step.
+  bool timed_step() const {
+    return !device_.is_cuda() || (run_.step + 1) % run_.log_every_steps() == 0 || run_.step + 1 == run_.end_step;
+  }
+  void sync(bool timed) const {
+    if (timed && device_.is_cuda()) torch::cuda::synchronize();
   }
 
   const StageContext& stage_;
@@ -193,6 +200,7 @@ double PretrainTask::train_step(const Batch& batch) {
   set_learning_rate_and_decay(*optimizer_, schedules_.lr[run_.step], schedules_.weight_decay[run_.step]);
 
   const auto views = batch_views_to_device(batch, device_);
+  const bool timed = timed_step();
   // Backbone features: computed once per view and shared by student and teacher
   // when the backbone is frozen; the "train encoder" ablation runs each network's own.
   auto t0 = Clock::now(), t1 = t0;
@@ -215,7 +223,7 @@ double PretrainTask::train_step(const Batch& batch) {
       const auto local = student_->own_backbone()->layer_features(views.local, embedding);
       for (size_t i = 0; i < global.size(); ++i) student_in.push_back(torch::cat({global[i], local[i]}));
     }
-    sync();
+    sync(timed);
     t1 = Clock::now();
     {
       torch::NoGradGuard no_grad;
@@ -231,11 +239,11 @@ double PretrainTask::train_step(const Batch& batch) {
   run_.check_finite(local_loss, epoch);
   optimizer_->zero_grad();
   loss.backward();
-  sync();
+  sync(timed);
   auto t2 = Clock::now();
 
   averager_->average();
-  sync();
+  sync(timed);
   auto t3 = Clock::now();
 
   if (c_.optim.clip_grad > 0) clip_gradients_per_parameter(trainable_parameters(*student_), c_.optim.clip_grad);
@@ -245,9 +253,11 @@ double PretrainTask::train_step(const Batch& batch) {
   optimizer_->step();
   loss_.update_center(teacher_scores);
   ema_update(*teacher_, *student_, schedules_.momentum[run_.step]);
-  sync();
+  sync(timed);
   auto t4 = Clock::now();
 
+  if (!timed) return allreduce_mean(local_loss);
+  ++times_.steps;
   times_.backbone += std::chrono::duration<double>(t1 - t0).count();
   times_.adapter += std::chrono::duration<double>(t2 - t1).count();
   times_.allreduce += std::chrono::duration<double>(t3 - t2).count();
@@ -257,6 +267,7 @@ double PretrainTask::train_step(const Batch& batch) {
 
 nlohmann::ordered_json PretrainTask::metrics_line(const LogWindow& window) {
   const double steps = static_cast<double>(window.steps);
+  const double timed = static_cast<double>(std::max<int64_t>(times_.steps, 1));
   const double wall = window.seconds;
   const int64_t last = run_.step - 1;
   const int64_t epoch = last / sampler_.steps_per_epoch();
@@ -271,10 +282,10 @@ nlohmann::ordered_json PretrainTask::metrics_line(const LogWindow& window) {
       {"clips_per_s", wall > 0 ? steps * static_cast<double>(c_.optim.global_batch) / wall : 0.0},
       {"data_wait_fraction", wall > 0 ? window.data_wait / wall : 0.0},
       {"seconds", {{"data_wait", window.data_wait / steps},
-                   {"backbone", times_.backbone / steps},
-                   {"adapter_forward_backward", times_.adapter / steps},
-                   {"allreduce", times_.allreduce / steps},
-                   {"update_ema", times_.update / steps},
+                   {"backbone", times_.backbone / timed},
+                   {"adapter_forward_backward", times_.adapter / timed},
+                   {"allreduce", times_.allreduce / timed},
+                   {"update_ema", times_.update / timed},
                    {"step", wall / steps}}},
   };
   times_ = {};

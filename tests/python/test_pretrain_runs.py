@@ -16,6 +16,7 @@ real shards of the bundled clips:
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -104,6 +105,10 @@ def main():
               f"plain runs failed: {one.returncode} {two.returncode}\n{one.stdout[-2000:]}{two.stdout[-2000:]}")
         if one.returncode or two.returncode:
             return
+        # Progress lines: steps done of the job's total, elapsed time and an ETA (24 steps, one line each).
+        progress = re.findall(r"step (\d+)/24 \(([0-9.]+)%\) \| elapsed (\S+) \| ETA (\S+) \| epoch", one.stdout + one.stderr)
+        check(len(progress) == 24 and progress[-1][:2] == ("24", "100.0") and progress[-1][3] == "0s",
+              f"progress lines: {progress[:2]} ... {progress[-1:]} ({len(progress)})")
         loss_one = [m["loss"] for m in metrics(work, "one")]
         loss_two = [m["loss"] for m in metrics(work, "two")]
         check(len(loss_one) == 24 and len(loss_two) == 24, f"expected 24 logged steps: {len(loss_one)} {len(loss_two)}")

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <set>
 
@@ -214,6 +215,44 @@ TEST(ClipViews, ResizeKeepsAConstantImageConstantAndUsesHalfPixelCentres) {
       ASSERT_NEAR(r.original[y * 16 + x], (16 * x + 4) / 255.0f / s.std[0] - s.mean[0] / s.std[0], 1e-5) << x;
     }
   }
+}
+
+// torchvision Resize(size) + CenterCrop(size), bilinear with half-pixel centres, per
+// pixel in double precision: the source coordinate of output index o along an axis.
+double reference_source(int o, int size, int extent, int shorter) {
+  const int resized = extent == shorter ? size : static_cast<int>(static_cast<int64_t>(size) * extent / shorter);
+  const int offset = static_cast<int>(std::nearbyint((resized - size) / 2.0));
+  return std::clamp((o + offset + 0.5) * extent / resized - 0.5, 0.0, extent - 1.0);
+}
+
+TEST(ClipViews, ResizedViewsMatchAPerPixelBilinearReference) {
+  testing::TempDir dir;
+  const int height = 30, width = 44;
+  testing::write_synthetic_shards(dir.path(), height, width, {3}, 1, "P", testing::pattern_pixel);
+  const ShardDataset data({dir.path()});
+  ViewSettings s = small_views();
+  s.size = 16;
+  const ClipViews v = ClipViewBuilder(data, s).build(0, 11);
+  double worst = 0;
+  for (int t = 0; t < s.num_frames; ++t) {
+    for (int c = 0; c < 3; ++c) {
+      for (int y = 0; y < 16; ++y) {
+        const double sy = reference_source(y, 16, height, height);
+        const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, height - 1);
+        for (int x = 0; x < 16; ++x) {
+          const double sx = reference_source(x, 16, width, height);
+          const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, width - 1);
+          const auto at = [&](int yy, int xx) { return double(testing::pattern_pixel(0, v.frames[t], yy, xx, c)); };
+          const double top = at(y0, x0) + (sx - x0) * (at(y0, x1) - at(y0, x0));
+          const double bottom = at(y1, x0) + (sx - x0) * (at(y1, x1) - at(y1, x0));
+          const double value = top + (sy - y0) * (bottom - top);
+          const double expected = (value / 255.0 - s.mean[c]) / s.std[c];
+          worst = std::max(worst, std::abs(v.original[((t * 3 + c) * 16 + y) * 16 + x] - expected));
+        }
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-5);  // float32 against double: a few ulp of values within [-2, 2.2]
 }
 
 TEST(ClipViews, BuilderRefusesASizeThatIsNotAMultipleOfThePatch) {

@@ -53,6 +53,13 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
   if (found != pending_.end()) return *found->second;
   auto pending = std::make_unique<Pending>();
   Batch& b = pending->batch;
+  if (!spare_.empty()) {  // a returned batch's buffers: same sizes, so resize() below neither allocates nor fills
+    b.original = std::move(spare_.back().original);
+    b.enhanced = std::move(spare_.back().enhanced);
+    b.mixed = std::move(spare_.back().mixed);
+    b.local = std::move(spare_.back().local);
+    spare_.pop_back();
+  }
   const ViewSettings& s = builder_.settings();
   b.global_step = step;
   b.epoch = step / sampler_.steps_per_epoch();
@@ -78,15 +85,19 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
 void BatchLoader::build_clip(Pending& pending, int64_t index) const {
   Batch& b = pending.batch;
   const int64_t clip = b.clips[index];
-  const ClipViews views = builder_.build(clip, mix_seed({seed_, static_cast<uint64_t>(b.epoch),
-                                                          static_cast<uint64_t>(clip)}));
-  const auto place = [index](const std::vector<float>& view, std::vector<float>& target) {
-    std::copy(view.begin(), view.end(), target.begin() + index * static_cast<int64_t>(view.size()));
-  };
-  place(views.original, b.original);
-  place(views.enhanced, b.enhanced);
-  place(views.mixed, b.mixed);
-  place(views.local, b.local);
+  const size_t global = builder_.view_floats() * static_cast<size_t>(index);
+  const size_t local = builder_.local_view_floats() * static_cast<size_t>(index);
+  ViewTargets targets{b.original.data() + global};
+  if (!builder_.settings().single_view()) {
+    targets = {b.original.data() + global, b.enhanced.data() + global, b.mixed.data() + global,
+               b.local.data() + local};
+  }
+  builder_.build_into(clip, mix_seed({seed_, static_cast<uint64_t>(b.epoch), static_cast<uint64_t>(clip)}), targets);
+}
+
+void BatchLoader::recycle(Batch&& batch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (spare_.size() < 2) spare_.push_back(std::move(batch));
 }
 
 void BatchLoader::work() {

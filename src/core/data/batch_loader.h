@@ -46,6 +46,9 @@ class BatchLoader {
   // Blocks until the next step's batch is ready. A worker's exception is rethrown
   // here, naming the clip; calling next() when done() throws.
   Batch next();
+  // Gives a used batch back: its buffers are reused for a later step, so a
+  // steady-state loop allocates (and zero-fills) no batch memory.
+  void recycle(Batch&& batch);
 
  private:
   struct Pending {  // a batch being filled
@@ -69,6 +72,7 @@ class BatchLoader {
   mutable std::mutex mutex_;
   std::condition_variable work_ready_, batch_ready_;
   std::map<int64_t, std::unique_ptr<Pending>> pending_;  // by global step
+  std::vector<Batch> spare_;                               // recycled batches, for their buffers
   int64_t next_task_ = 0;   // clip tasks claimed so far, counted from first_step
   int64_t next_step_;       // the step next() returns next
   bool stopping_ = false;

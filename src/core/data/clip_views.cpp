@@ -63,53 +63,111 @@ Crop random_resized_crop(int height, int width, double scale_min, double scale_m
   return {(height - h) / 2, (width - w) / 2, h, w};
 }
 
-// Bilinear samples of `count` HWC uint8 frames, normalised, as [count, 3, rows, cols].
-std::vector<float> sample_frames(const std::vector<uint8_t>& pixels, int count, int width,
-                                 const std::vector<Tap>& rows, const std::vector<Tap>& cols, const ViewSettings& s) {
-  const size_t plane = rows.size() * cols.size();
-  const size_t frame_bytes = pixels.size() / std::max(count, 1);
-  std::vector<float> out(static_cast<size_t>(count) * 3 * plane);
-  for (int t = 0; t < count; ++t) {
-    const uint8_t* frame = pixels.data() + t * frame_bytes;
-    float* target = out.data() + t * 3 * plane;
+// Bilinear samples of HWC uint8 frames, normalised, as [frames.size(), 3, rows, cols].
+// Separable: every source row a tap needs is first interpolated along x (into
+// planar floats), then output rows blend two of those along y. Each axis is
+// a + w * (b - a), exact for equal neighbours, so flat regions and unscaled
+// copies keep their values; the arithmetic is that of the two-tap formula per
+// pixel, in the same order, so the results are the same to the bit.
+void sample_frames(const std::vector<const uint8_t*>& frames, int width, const std::vector<Tap>& rows,
+                   const std::vector<Tap>& cols, const ViewSettings& s, float* out) {
+  const size_t out_cols = cols.size(), plane = rows.size() * out_cols;
+  int first_row = rows.front().low, last_row = rows.front().high;
+  for (const Tap& r : rows) {
+    first_row = std::min(first_row, r.low);
+    last_row = std::max(last_row, r.high);
+  }
+  std::vector<uint8_t> needed(static_cast<size_t>(last_row - first_row + 1), 0);  // rows some tap reads
+  for (const Tap& r : rows) needed[r.low - first_row] = needed[r.high - first_row] = 1;
+  // Per channel and output column: the byte offsets of both taps within a source row.
+  std::vector<int> low(3 * out_cols), high(3 * out_cols);
+  std::vector<float> weight(3 * out_cols);
+  bool column_copy = true;  // unscaled columns: each output column is one source column (a + 0 * (b - a) = a)
+  for (size_t x = 0; x < out_cols; ++x) {
+    column_copy = column_copy && cols[x].weight == 0.0f && cols[x].low == cols[0].low + static_cast<int>(x);
+    for (int ch = 0; ch < 3; ++ch) {
+      low[ch * out_cols + x] = cols[x].low * 3 + ch;
+      high[ch * out_cols + x] = cols[x].high * 3 + ch;
+      weight[ch * out_cols + x] = cols[x].weight;
+    }
+  }
+  std::vector<float> across(needed.size() * 3 * out_cols);  // [row][ch][x]
+  for (size_t t = 0; t < frames.size(); ++t) {
+    for (int y = first_row; y <= last_row; ++y) {
+      if (!needed[y - first_row]) continue;
+      const uint8_t* __restrict source = frames[t] + static_cast<size_t>(y) * width * 3;
+      float* __restrict row = across.data() + static_cast<size_t>(y - first_row) * 3 * out_cols;
+      if (column_copy) {
+        const uint8_t* __restrict first = source + static_cast<size_t>(cols[0].low) * 3;
+        for (int ch = 0; ch < 3; ++ch) {
+          for (size_t x = 0; x < out_cols; ++x) row[ch * out_cols + x] = first[3 * x + ch];
+        }
+        continue;
+      }
+      for (size_t i = 0; i < 3 * out_cols; ++i) {
+        const float a = source[low[i]], b = source[high[i]];
+        row[i] = a + weight[i] * (b - a);
+      }
+    }
+    float* target = out + t * 3 * plane;
     for (size_t y = 0; y < rows.size(); ++y) {
       const Tap r = rows[y];
-      const uint8_t* row_low = frame + static_cast<size_t>(r.low) * width * 3;
-      const uint8_t* row_high = frame + static_cast<size_t>(r.high) * width * 3;
-      for (size_t x = 0; x < cols.size(); ++x) {
-        const Tap c = cols[x];
-        for (int ch = 0; ch < 3; ++ch) {
-          // a + w * (b - a): exact for equal neighbours, so flat regions and unscaled copies keep their values.
-          const float top_left = row_low[c.low * 3 + ch], bottom_left = row_high[c.low * 3 + ch];
-          const float top = top_left + c.weight * (row_low[c.high * 3 + ch] - top_left);
-          const float bottom = bottom_left + c.weight * (row_high[c.high * 3 + ch] - bottom_left);
-          const float value = top + r.weight * (bottom - top);
-          target[ch * plane + y * cols.size() + x] = (value / 255.0f - s.mean[ch]) / s.std[ch];
+      for (int ch = 0; ch < 3; ++ch) {
+        const float* __restrict top = across.data() + (static_cast<size_t>(r.low - first_row) * 3 + ch) * out_cols;
+        const float* __restrict bottom = across.data() + (static_cast<size_t>(r.high - first_row) * 3 + ch) * out_cols;
+        float* __restrict line = target + ch * plane + y * out_cols;
+        const float mean = s.mean[ch], deviation = s.std[ch];
+        if (r.weight == 0.0f) {  // an unscaled row: top + 0 * (bottom - top) = top
+          for (size_t x = 0; x < out_cols; ++x) line[x] = (top[x] / 255.0f - mean) / deviation;
+          continue;
+        }
+        for (size_t x = 0; x < out_cols; ++x) {
+          const float value = top[x] + r.weight * (bottom[x] - top[x]);
+          line[x] = (value / 255.0f - mean) / deviation;
         }
       }
     }
   }
-  return out;
 }
 
 // m = mask*o + (1-mask)*e per PxP cell, by copying (so each pixel equals o or e exactly).
-std::vector<float> mix_views(const ClipViews& v, const ViewSettings& s) {
+void mix_views(const std::vector<uint8_t>& masks, const float* original, const float* enhanced, const ViewSettings& s,
+               float* mixed) {
   const int grid = s.size / s.patch_size;
   const size_t plane = static_cast<size_t>(s.size) * s.size;
-  std::vector<float> mixed(v.original.size());
   for (int t = 0; t < s.num_frames; ++t) {
-    const uint8_t* mask = v.mask.data() + (s.mask_per_frame ? t * grid * grid : 0);
+    const uint8_t* mask = masks.data() + (s.mask_per_frame ? t * grid * grid : 0);
     for (int ch = 0; ch < 3; ++ch) {
       const size_t base = (static_cast<size_t>(t) * 3 + ch) * plane;
       for (int y = 0; y < s.size; ++y) {
-        for (int x = 0; x < s.size; ++x) {
-          const size_t i = base + static_cast<size_t>(y) * s.size + x;
-          mixed[i] = mask[(y / s.patch_size) * grid + x / s.patch_size] ? v.original[i] : v.enhanced[i];
+        const uint8_t* mask_row = mask + (y / s.patch_size) * grid;
+        for (int cell = 0; cell < grid; ++cell) {
+          const size_t i = base + static_cast<size_t>(y) * s.size + static_cast<size_t>(cell) * s.patch_size;
+          const float* from = (mask_row[cell] ? original : enhanced) + i;
+          std::copy(from, from + s.patch_size, mixed + i);
         }
       }
     }
   }
-  return mixed;
+}
+
+// Pointers to frame `indices[k]` of a pool read as `pool` (sorted, unique stored-frame indices).
+std::vector<const uint8_t*> pick_frames(const std::vector<uint8_t>& pixels, const std::vector<int>& pool,
+                                        const std::vector<int>& indices, size_t frame_bytes) {
+  std::vector<const uint8_t*> picked;
+  for (int index : indices) {
+    const auto at = std::lower_bound(pool.begin(), pool.end(), index) - pool.begin();
+    picked.push_back(pixels.data() + static_cast<size_t>(at) * frame_bytes);
+  }
+  return picked;
+}
+
+// The sorted distinct indices of both lists.
+std::vector<int> frame_pool(std::vector<int> a, const std::vector<int>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
 }
 
 }  // namespace
@@ -163,23 +221,49 @@ ClipViewBuilder::ClipViewBuilder(const ShardDataset& data, const ViewSettings& s
   }
 }
 
-// Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l.
+size_t ClipViewBuilder::view_floats() const {
+  return static_cast<size_t>(settings_.num_frames) * 3 * settings_.size * settings_.size;
+}
+
+size_t ClipViewBuilder::local_view_floats() const {
+  return static_cast<size_t>(settings_.num_frames) * 3 * settings_.local_size * settings_.local_size;
+}
+
 ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
+  ClipViews v;
+  v.original.resize(view_floats());
+  ViewTargets targets{v.original.data()};
+  if (!settings_.single_view()) {
+    v.enhanced.resize(view_floats());
+    v.mixed.resize(view_floats());
+    v.local.resize(local_view_floats());
+    targets = {v.original.data(), v.enhanced.data(), v.mixed.data(), v.local.data()};
+  }
+  build_into(clip, seed, targets, &v);
+  return v;
+}
+
+// Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l.
+void ClipViewBuilder::build_into(int64_t clip, uint64_t seed, const ViewTargets& targets, ClipViews* draws) const {
   const ViewSettings& s = settings_;
   const ClipRecord& record = data_.record(clip);
   const int height = data_.height(), width = data_.width();
   std::mt19937_64 rng(seed);
-  ClipViews v;
+  ClipViews own_draws;
+  ClipViews& v = draws ? *draws : own_draws;
   v.frames = segment_frame_indices(record.frame_count, s.num_frames, s.jitter, rng);
   const int shorter = std::min(height, width);
   const std::vector<Tap> rows = resize_centre_crop_taps(s.size, height, shorter);
   const std::vector<Tap> cols = resize_centre_crop_taps(s.size, width, shorter);
+  const size_t frame_bytes = static_cast<size_t>(height) * width * 3;
   if (s.single_view()) {
-    v.original = sample_frames(data_.read_frames(clip, v.frames, s.views == "enhanced"), s.num_frames, width, rows,
-                               cols, s);
-    return v;
+    const std::vector<int> pool = frame_pool(v.frames, {});
+    const std::vector<uint8_t> pixels = data_.read_frames(clip, pool, s.views == "enhanced");
+    sample_frames(pick_frames(pixels, pool, v.frames, frame_bytes), width, rows, cols, s, targets.original);
+    return;
   }
   const int cells = (s.size / s.patch_size) * (s.size / s.patch_size);
+  v.mask.clear();
   for (int m = 0; m < (s.mask_per_frame ? s.num_frames : 1); ++m) {
     const std::vector<uint8_t> mask = balanced_patch_mask(cells, rng);
     v.mask.insert(v.mask.end(), mask.begin(), mask.end());
@@ -187,17 +271,20 @@ ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
   v.local_frames = segment_frame_indices(record.frame_count, s.num_frames, s.jitter, rng);
   const Crop crop = random_resized_crop(height, width, s.local_scale_min, s.local_scale_max, rng);
 
-  v.original = sample_frames(data_.read_frames(clip, v.frames, false), s.num_frames, width, rows, cols, s);
-  v.enhanced = sample_frames(data_.read_frames(clip, v.frames, true), s.num_frames, width, rows, cols, s);
-  v.mixed = mix_views(v, s);
+  // Each stored frame is read (and inflated) once: o and l share the original frames' pool.
+  const std::vector<int> pool = frame_pool(v.frames, v.local_frames), enhanced_pool = frame_pool(v.frames, {});
+  const std::vector<uint8_t> originals = data_.read_frames(clip, pool, false);
+  const std::vector<uint8_t> enhanced = data_.read_frames(clip, enhanced_pool, true);
+  sample_frames(pick_frames(originals, pool, v.frames, frame_bytes), width, rows, cols, s, targets.original);
+  sample_frames(pick_frames(enhanced, enhanced_pool, v.frames, frame_bytes), width, rows, cols, s, targets.enhanced);
+  mix_views(v.mask, targets.original, targets.enhanced, s, targets.mixed);
 
   const std::vector<Tap> local_rows = axis_taps(s.local_size, crop.top, static_cast<double>(crop.height) / s.local_size,
                                                 crop.top, crop.top + crop.height - 1);
   const std::vector<Tap> local_cols = axis_taps(s.local_size, crop.left, static_cast<double>(crop.width) / s.local_size,
                                                 crop.left, crop.left + crop.width - 1);
-  v.local = sample_frames(data_.read_frames(clip, v.local_frames, false), s.num_frames, width, local_rows, local_cols,
-                          s);
-  return v;
+  sample_frames(pick_frames(originals, pool, v.local_frames, frame_bytes), width, local_rows, local_cols, s,
+                targets.local);
 }
 
 }  // namespace dap

@@ -47,6 +47,16 @@ std::vector<int> segment_frame_indices(int64_t frame_count, int num_frames, bool
 // chooses which), at positions drawn by Fisher-Yates.
 std::vector<uint8_t> balanced_patch_mask(int cells, std::mt19937_64& rng);
 
+// Where ClipViewBuilder::build_into writes one clip's views, each with room for
+// ClipViewBuilder::view_floats() (local: local_view_floats()) floats; in
+// single-view mode only `original` is written.
+struct ViewTargets {
+  float* original = nullptr;
+  float* enhanced = nullptr;
+  float* mixed = nullptr;
+  float* local = nullptr;
+};
+
 class ClipViewBuilder {
  public:
   // Throws InputError for settings that cannot work (size not a multiple of patch_size, ...).
@@ -54,6 +64,11 @@ class ClipViewBuilder {
   const ViewSettings& settings() const { return settings_; }
   // All randomness comes from mt19937_64(seed): the same (clip, seed) gives the same views on any rank or thread.
   ClipViews build(int64_t clip, uint64_t seed) const;
+  // The same views written straight into `targets` (the batch loader's buffers: no
+  // per-clip allocation or copy); `draws`, when given, receives the mask and frame indices.
+  void build_into(int64_t clip, uint64_t seed, const ViewTargets& targets, ClipViews* draws = nullptr) const;
+  size_t view_floats() const;        // T*3*size*size
+  size_t local_view_floats() const;  // T*3*local_size*local_size
 
  private:
   const ShardDataset& data_;

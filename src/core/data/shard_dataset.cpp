@@ -24,7 +24,7 @@ std::string size_text(int height, int width) { return std::to_string(height) + "
 
 // Shards are opened here, once: the per-video labels and frame counts live only
 // in the shard files, not in index.json. The readers then stay open for reading.
-ShardDataset::ShardDataset(const std::vector<std::string>& folders) : folders_(folders) {
+ShardDataset::ShardDataset(const std::vector<std::string>& folders, bool direct_chunks) : folders_(folders) {
   if (folders.empty()) throw InputError("no shard folders given for the training data");
   for (size_t f = 0; f < folders.size(); ++f) {
     const ShardIndex index = read_shard_index(folders[f]);
@@ -40,7 +40,7 @@ ShardDataset::ShardDataset(const std::vector<std::string>& folders) : folders_(f
     for (size_t s = 0; s < index.shards.size(); ++s) {
       const ShardSummary& summary = index.shards[s];
       const std::string path = (std::filesystem::path(folders[f]) / summary.file).string();
-      auto reader = std::make_unique<ShardReader>(path);
+      auto reader = std::make_unique<ShardReader>(path, direct_chunks);
       if (reader->height() != height_ || reader->width() != width_ || reader->video_ids() != summary.video_ids) {
         throw InputError("shard '" + path + "' does not match the index.json of '" + folders[f] +
                          "' (frame size or video ids differ; was the folder rewritten?)");
@@ -85,20 +85,17 @@ std::vector<uint8_t> ShardDataset::read_frames(int64_t clip, const std::vector<i
   const int64_t first_frame = reader.video_offsets()[r.video];
   const size_t frame_bytes = static_cast<size_t>(height_) * width_ * 3;
   std::vector<uint8_t> pixels(frames.size() * frame_bytes);
-  for (size_t begin = 0; begin < frames.size();) {
-    // A run: each index equals the previous one or the next frame.
-    size_t end = begin + 1;
-    while (end < frames.size() && (frames[end] == frames[end - 1] || frames[end] == frames[end - 1] + 1)) ++end;
-    const int low = frames[begin], high = frames[end - 1];
-    if (low < 0 || high >= r.frame_count) {
-      throw Error("frame index out of range 0.." + std::to_string(r.frame_count - 1) + " of video '" + r.id +
-                  "' in '" + reader.path() + "'");
+  for (size_t i = 0; i < frames.size(); ++i) {
+    uint8_t* out = pixels.data() + i * frame_bytes;
+    if (i > 0 && frames[i] == frames[i - 1]) {  // a repeated index (clips shorter than the view): read once
+      std::memcpy(out, out - frame_bytes, frame_bytes);
+      continue;
     }
-    const std::vector<uint8_t> run = reader.read_frames(first_frame + low, high - low + 1, enhanced);
-    for (size_t i = begin; i < end; ++i) {
-      std::memcpy(pixels.data() + i * frame_bytes, run.data() + (frames[i] - low) * frame_bytes, frame_bytes);
+    if (frames[i] < 0 || frames[i] >= r.frame_count) {
+      throw Error("frame index " + std::to_string(frames[i]) + " out of range 0.." + std::to_string(r.frame_count - 1) +
+                  " of video '" + r.id + "' in '" + reader.path() + "'");
     }
-    begin = end;
+    reader.read_frames_into(first_frame + frames[i], 1, enhanced, out);
   }
   return pixels;
 }

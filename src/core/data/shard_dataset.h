@@ -28,7 +28,8 @@ class ShardDataset {
   // All folders must have the same frame height/width. An empty folder list, a
   // folder without index.json, a shard that disagrees with its index, a video
   // without frames, or no videos at all: InputError naming the folder(s) or file.
-  explicit ShardDataset(const std::vector<std::string>& folders);
+  // direct_chunks = false: frames only through H5Dread (core/io/frame_chunks.h; a benchmark baseline).
+  explicit ShardDataset(const std::vector<std::string>& folders, bool direct_chunks = true);
   ~ShardDataset();
   ShardDataset(const ShardDataset&) = delete;
   ShardDataset& operator=(const ShardDataset&) = delete;
@@ -43,8 +44,8 @@ class ShardDataset {
   const std::string& shard_path(int64_t clip) const;
 
   // The stored frames `frames` (indices 0..frame_count-1 within the clip) of
-  // `clip`, original or enhanced, as uint8 [frames.size(), H, W, 3]. Runs of
-  // consecutive (or repeated) indices are read with one HDF5 read.
+  // `clip`, original or enhanced, as uint8 [frames.size(), H, W, 3]; a frame
+  // repeated at consecutive positions is read once.
   std::vector<uint8_t> read_frames(int64_t clip, const std::vector<int>& frames, bool enhanced) const;
 
  private:

@@ -1,11 +1,13 @@
 #include "core/io/shard_reader.h"
 
+#include <algorithm>
+
 #include "core/base/error.h"
 #include "core/io/shard_format.h"
 
 namespace dap {
 
-ShardReader::ShardReader(const std::string& path) : path_(path) {
+ShardReader::ShardReader(const std::string& path, bool direct_chunks) : path_(path) {
   h5::disable_auto_error_printing();
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) {
@@ -35,6 +37,8 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
       source_indices_.size() != static_cast<size_t>(frame_count())) {
     throw InputError("shard '" + path + "' is inconsistent: dataset lengths do not match video_offsets");
   }
+  frames_ = std::make_unique<FrameChunks>(f, shard::kFrames, height_, width_, path, direct_chunks);
+  enhanced_ = std::make_unique<FrameChunks>(f, shard::kFramesEnhanced, height_, width_, path, direct_chunks);
 }
 
 std::string ShardReader::attribute(const std::string& name) const {
@@ -42,23 +46,16 @@ std::string ShardReader::attribute(const std::string& name) const {
 }
 
 std::vector<uint8_t> ShardReader::read_frames(int64_t first_frame, int64_t count, bool enhanced) const {
+  std::vector<uint8_t> pixels(static_cast<size_t>(std::max<int64_t>(count, 0)) * height_ * width_ * 3);
+  read_frames_into(first_frame, count, enhanced, pixels.data());
+  return pixels;
+}
+
+void ShardReader::read_frames_into(int64_t first_frame, int64_t count, bool enhanced, uint8_t* out) const {
   if (first_frame < 0 || count < 0 || first_frame + count > frame_count()) {
     throw Error("read_frames: range out of bounds in '" + path_ + "'");
   }
-  const hsize_t h = height_, w = width_;
-  std::vector<uint8_t> pixels(static_cast<size_t>(count) * h * w * 3);
-  if (count == 0) return pixels;
-  const char* name = enhanced ? shard::kFramesEnhanced : shard::kFrames;
-  h5::Handle set = h5::check_id(H5Dopen2(file_.get(), name, H5P_DEFAULT), std::string("H5Dopen2 ") + name);
-  h5::Handle file_space = h5::check_id(H5Dget_space(set.get()), "H5Dget_space");
-  hsize_t offset[4] = {static_cast<hsize_t>(first_frame), 0, 0, 0};
-  hsize_t block[4] = {static_cast<hsize_t>(count), h, w, 3};
-  h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, block, nullptr),
-            "H5Sselect_hyperslab");
-  h5::Handle memory_space = h5::check_id(H5Screate_simple(4, block, nullptr), "H5Screate_simple");
-  h5::check(H5Dread(set.get(), H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, pixels.data()),
-            "H5Dread " + std::string(name) + " from " + path_);
-  return pixels;
+  if (count > 0) (enhanced ? enhanced_ : frames_)->read(first_frame, count, out);
 }
 
 std::vector<uint8_t> ShardReader::read_video(int64_t video, bool enhanced) const {

@@ -2,16 +2,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/io/frame_chunks.h"
 #include "core/io/hdf5_handle.h"
 
 namespace dap {
 
 class ShardReader {
  public:
-  explicit ShardReader(const std::string& path);
+  // direct_chunks = false reads frames through H5Dread only (the baseline of bench/loader_bench).
+  explicit ShardReader(const std::string& path, bool direct_chunks = true);
 
   const std::string& path() const { return path_; }
   int height() const { return height_; }
@@ -28,6 +31,8 @@ class ShardReader {
   // Frames [offset, offset+count) of `frames` or `frames_enhanced`, as [count,H,W,3] uint8.
   std::vector<uint8_t> read_frames(int64_t first_frame, int64_t count, bool enhanced) const;
   std::vector<uint8_t> read_video(int64_t video, bool enhanced) const;
+  // The same into `out` (count*H*W*3 bytes): safe from several threads at once.
+  void read_frames_into(int64_t first_frame, int64_t count, bool enhanced, uint8_t* out) const;
 
  private:
   std::string path_;
@@ -39,6 +44,7 @@ class ShardReader {
   std::vector<int32_t> labels_;
   std::vector<int32_t> source_indices_;
   std::vector<float> source_fps_;
+  std::unique_ptr<FrameChunks> frames_, enhanced_;
 };
 
 }  // namespace dap

@@ -7,6 +7,7 @@
 #include "core/base/blas_threads.h"
 #include "core/base/exit_codes.h"
 #include "core/base/log.h"
+#include "core/base/progress.h"
 #include "core/base/stop_signal.h"
 #include "core/models/torch_threads.h"
 #include "core/train/training_setup.h"  // NonFiniteLossError
@@ -46,11 +47,15 @@ int run_training_loop(CheckpointedRun& run, TrainingTask& task) {
   std::unique_ptr<BatchLoader> loader = task.start(run.step, run.end_step);
   install_stop_signal_handlers();
   LogWindow window;
+  // Elapsed time and ETA count from this job's first step (a resumed run's earlier steps are not timed here).
+  const int64_t first_step = run.step;
+  const auto job_start = Clock::now();
   while (run.step < run.end_step) {
     const auto wait_start = Clock::now();
     Batch batch = loader->next();
     window.data_wait += seconds_since(wait_start);
     window.loss_sum += task.train_step(batch);
+    loader->recycle(std::move(batch));  // the step is done with its tensors over the batch
     window.seconds += seconds_since(wait_start);
     ++run.step;
     ++window.steps;
@@ -59,7 +64,14 @@ int run_training_loop(CheckpointedRun& run, TrainingTask& task) {
     if (run.step % run.log_every_steps() == 0 || run.step == run.end_step || stop) {
       const nlohmann::ordered_json line = task.metrics_line(window);
       run.write_metrics(line);
-      if (root) spdlog::info("step {}/{} {}", run.step, run.end_step, task.progress_text(line));
+      if (root) {
+        const double elapsed = seconds_since(job_start);
+        const double per_step = elapsed / static_cast<double>(run.step - first_step);
+        spdlog::info("step {}/{} ({:.1f}%) | elapsed {} | ETA {} | {}", run.step, run.end_step,
+                     100.0 * static_cast<double>(run.step) / static_cast<double>(run.end_step),
+                     format_duration(elapsed), format_duration(per_step * static_cast<double>(run.end_step - run.step)),
+                     task.progress_text(line));
+      }
       window = {};
     }
     if (run.checkpoint_due(stop)) save();
