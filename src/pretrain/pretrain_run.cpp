@@ -70,8 +70,8 @@ void check_pretrain_shapes(const config::ConfigTree& tree, const config::Pretrai
   }
 }
 
-// The step's compute time split into phases (seconds), summed over the steps
-// of one metrics line.
+// The step's compute time split into phases (seconds), summed over the timed
+// steps of one metrics line (all of them on the CPU; the last one on a GPU).
 struct PhaseTimes {
   int64_t steps = 0;  // steps timed
   double backbone = 0, adapter = 0, allreduce = 0, update = 0;
