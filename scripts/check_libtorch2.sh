@@ -34,7 +34,7 @@ packages=(
   liblua5.4-dev
   libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libpng-dev libssl-dev zlib1g-dev libfreetype-dev fonts-dejavu-core libicu-dev
-  python3-torch-cuda python3-h5py python3-numpy python3-pil python3-regex
+  python3-torch-cuda python3-h5py python3-numpy python3-pil python3-regex python3-venv python3-setuptools
 )
 
 stamp() { echo "check_libtorch2: $(date +%T) $*"; }

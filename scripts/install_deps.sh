@@ -14,7 +14,7 @@ packages=(
   libpng-dev libssl-dev zlib1g-dev libfreetype-dev fonts-dejavu-core
   slurm-wlm slurm-wlm-basic-plugins munge iproute2
   libicu-dev
-  python3-torch python3-h5py python3-numpy python3-pil python3-regex
+  python3-torch python3-h5py python3-numpy python3-pil python3-regex python3-venv python3-setuptools
 )
 
 missing=()

@@ -142,6 +142,10 @@ int run_preprocess(const StageContext& stage) {
   index.config_text = stage.resolved_config;
   index.class_names = class_names_of(c);
   index.manifest_videos = static_cast<int64_t>(manifest.size());
+  for (const auto& entry : manifest) {
+    if (!entry.domain.empty()) index.domains[entry.id] = entry.domain;
+    if (!entry.split.empty()) index.splits[entry.id] = entry.split;
+  }
 
   // Rank 0 holds the folder's writer lock until every rank is done, so a second
   // job on the same folder waits, then reuses what this one finished (and never

@@ -7,26 +7,75 @@
 // The input file is a torch.save'd dict holding the tensor under "input"
 // (clip-visual: float [B,T,3,H,W]; clip-text: int64 token ids [N,L];
 // r2plus1d: float [B,3,T,H,W]; timesformer: float [B,T,3,H,W]).
+//
+// The stages' exports run on a backbone's layer features, the tensors
+// "input.0", "input.1", ... of the dict ([B,T_i,D_i], shallow to deep):
+//   --model adapter     adapter.pt of dap-pretrain (or model.pt): the video feature
+//   --model classifier  model.pt of dap-finetune: video feature and class scores
+// Both are built from the config stored in the file.
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 #include "core/base/allocator.h"
 #include "core/base/error.h"
+#include "core/config/config_binding.h"
+#include "core/config/config_tree.h"
+#include "core/config/experiment_config.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/sha256.h"
+#include "core/models/adapter_file.h"
+#include "core/models/archive_entries.h"
 #include "core/models/clip_weights.h"
 #include "core/models/r2plus1d.h"
 #include "core/models/timesformer.h"
 #include "core/models/torch_checkpoint.h"
+#include "core/models/video_classifier.h"
 #include "dap/version.h"
 
 namespace {
 
 using Outputs = std::map<std::string, torch::Tensor>;
+
+// The config an adapter.pt or model.pt was trained with (its "config" entry).
+dap::config::ExperimentConfig stored_config(const std::string& file) {
+  if (!std::filesystem::is_regular_file(file)) throw dap::InputError("'" + file + "' does not exist");
+  torch::serialize::InputArchive archive;
+  archive.load_from(file);
+  const std::filesystem::path text = std::filesystem::temp_directory_path() /
+                                     ("dap-features-config-" + std::to_string(::getpid()) + ".lua");
+  std::ofstream(text) << dap::read_text(archive, "config");
+  const auto tree = dap::config::load_config(text.string());
+  std::filesystem::remove(text);
+  return dap::config::bind_config<dap::config::ExperimentConfig>(tree);
+}
+
+Outputs run_export(const std::string& model, const std::string& file, const std::vector<torch::Tensor>& features) {
+  torch::NoGradGuard no_grad;
+  const dap::config::ExperimentConfig config = stored_config(file);
+  const int64_t layers = config.pretrain.adapter.num_layers;
+  if (static_cast<int64_t>(features.size()) < layers) {
+    throw dap::InputError("the adaptation block reads " + std::to_string(layers) + " layers; the input has " +
+                          std::to_string(features.size()));
+  }
+  const std::vector<torch::Tensor> last(features.end() - layers, features.end());
+  if (model == "adapter") {
+    dap::VideoAdapter adapter(config.pretrain.adapter);
+    dap::load_adapter_weights(adapter, file, "--weights");
+    adapter->eval();
+    return {{"video_feature", adapter->forward(last)}};
+  }
+  dap::TrainedClassifier trained = dap::read_trained_classifier(config, file);
+  return {{"video_feature", trained.model->adapter()->forward(last)}, {"logits", trained.model->scores(features)}};
+}
 
 Outputs run_model(const std::string& model, const std::string& weights_path, const torch::Tensor& input,
                   int64_t heads) {
@@ -70,7 +119,7 @@ Outputs run_model(const std::string& model, const std::string& weights_path, con
     const auto out = network->forward(input.to(torch::kFloat32));
     return {{"logits", out.logits}, {"features", out.features}, {"layer_features", torch::stack(out.layer_features)}};
   }
-  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer)");
+  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer, adapter, classifier)");
 }
 
 void write_outputs(const std::string& path, const Outputs& outputs, const std::string& model,
@@ -99,8 +148,11 @@ int main(int argc, char** argv) {
   CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
   std::string model, weights, input_path, input_key = "input", output;
   int64_t heads = 0;
-  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer")->required();
-  app.add_option("--weights", weights, "checkpoint: OpenAI TorchScript archive or torch.save state dict")->required();
+  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer | adapter | classifier")
+      ->required();
+  app.add_option("--weights", weights,
+                 "checkpoint: OpenAI TorchScript archive or torch.save state dict; adapter.pt or model.pt")
+      ->required();
   app.add_option("--input", input_path, "torch.save'd dict holding the input tensor")->required();
   app.add_option("--input-key", input_key, "key of the input tensor in that dict (default: input)");
   app.add_option("--output", output, "HDF5 file to write")->required();
@@ -108,9 +160,20 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const auto inputs = dap::load_torch_state_dict(input_path);
-    const auto it = inputs.find(input_key);
-    if (it == inputs.end()) throw dap::InputError("'" + input_path + "' has no tensor named '" + input_key + "'");
-    const Outputs outputs = run_model(model, weights, it->second, heads);
+    Outputs outputs;
+    if (model == "adapter" || model == "classifier") {
+      std::vector<torch::Tensor> features;
+      for (auto it = inputs.find(input_key + ".0"); it != inputs.end();
+           it = inputs.find(input_key + "." + std::to_string(features.size()))) {
+        features.push_back(it->second.to(torch::kFloat32));
+      }
+      if (features.empty()) throw dap::InputError("'" + input_path + "' has no tensor named '" + input_key + ".0'");
+      outputs = run_export(model, weights, features);
+    } else {
+      const auto it = inputs.find(input_key);
+      if (it == inputs.end()) throw dap::InputError("'" + input_path + "' has no tensor named '" + input_key + "'");
+      outputs = run_model(model, weights, it->second, heads);
+    }
     write_outputs(output, outputs, model, weights);
     std::printf("wrote %zu output(s) of %s to %s\n", outputs.size(), model.c_str(), output.c_str());
     return 0;

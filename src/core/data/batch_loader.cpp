@@ -92,7 +92,7 @@ void BatchLoader::build_clip(Pending& pending, int64_t index) const {
     targets = {b.original.data() + global, b.enhanced.data() + global, b.mixed.data() + global,
                b.local.data() + local};
   }
-  builder_.build_into(clip, mix_seed({seed_, static_cast<uint64_t>(b.epoch), static_cast<uint64_t>(clip)}), targets);
+  builder_.build_into(clip, clip_view_seed(seed_, b.epoch, clip), targets);
 }
 
 void BatchLoader::recycle(Batch&& batch) {

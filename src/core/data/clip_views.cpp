@@ -172,6 +172,10 @@ std::vector<int> frame_pool(std::vector<int> a, const std::vector<int>& b) {
 
 }  // namespace
 
+uint64_t clip_view_seed(uint64_t seed, int64_t epoch, int64_t clip) {
+  return mix_seed({seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(clip)});
+}
+
 std::vector<int> segment_frame_indices(int64_t frame_count, int num_frames, bool jitter, std::mt19937_64& rng) {
   if (frame_count <= 0 || num_frames <= 0) {
     throw Error("segment_frame_indices: " + std::to_string(num_frames) + " frames from a clip of " +

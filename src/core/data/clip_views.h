@@ -57,6 +57,10 @@ struct ViewTargets {
   float* local = nullptr;
 };
 
+// The seed of clip `clip`'s views in epoch `epoch` of a loader seeded with
+// `seed`: what BatchLoader builds each clip with (and python/dap_data repeats).
+uint64_t clip_view_seed(uint64_t seed, int64_t epoch, int64_t clip);
+
 class ClipViewBuilder {
  public:
   // Throws InputError for settings that cannot work (size not a multiple of patch_size, ...).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/base/error.h"
 #include "core/io/sha256.h"
@@ -35,11 +36,29 @@ int64_t ShardIndex::byte_count() const {
 
 namespace {
 
-json shards_to_json(const std::vector<ShardSummary>& shards) {
+// The value of each of `ids` in `by_id` ("" where it has none), or nullopt when none has one.
+std::optional<std::vector<std::string>> per_video(const std::vector<std::string>& ids,
+                                                  const std::map<std::string, std::string>& by_id) {
+  std::vector<std::string> values;
+  bool any = false;
+  for (const auto& id : ids) {
+    const auto it = by_id.find(id);
+    values.push_back(it == by_id.end() ? "" : it->second);
+    any = any || it != by_id.end();
+  }
+  if (!any) return std::nullopt;
+  return values;
+}
+
+json shards_to_json(const std::vector<ShardSummary>& shards, const std::map<std::string, std::string>& domains = {},
+                    const std::map<std::string, std::string>& splits = {}) {
   json list = json::array();
   for (const auto& s : shards) {
-    list.push_back({{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
-                    {"sha256", s.sha256}, {"video_ids", s.video_ids}});
+    json entry = {{"file", s.file}, {"videos", s.videos}, {"frames", s.frames}, {"bytes", s.bytes},
+                  {"sha256", s.sha256}, {"video_ids", s.video_ids}};
+    if (const auto values = per_video(s.video_ids, domains)) entry["domains"] = *values;
+    if (const auto values = per_video(s.video_ids, splits)) entry["splits"] = *values;
+    list.push_back(std::move(entry));
   }
   return list;
 }
@@ -92,7 +111,7 @@ void write_shard_index(const std::string& folder, const ShardIndex& index) {
       {"num_frames", index.frame_count()},
       {"num_bytes", index.byte_count()},
       {"num_failures", static_cast<int64_t>(index.failures.size())},
-      {"shards", shards_to_json(index.shards)},
+      {"shards", shards_to_json(index.shards, index.domains, index.splits)},
       {"failures", failures_to_json(index.failures)},
       {"config", index.config_text},
   };

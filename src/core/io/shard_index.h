@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct ShardIndex {
   int64_t manifest_videos = 0;
   std::vector<ShardSummary> shards;
   std::vector<FailedVideo> failures;
+  // Video id -> the manifest's domain / split, for the ids that have one; written
+  // into each shard's entry as lists beside video_ids (for readers such as
+  // python/dap_data; the C++ stages select clips by ids lists).
+  std::map<std::string, std::string> domains, splits;
 
   int64_t video_count() const;
   int64_t frame_count() const;

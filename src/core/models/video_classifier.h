@@ -37,6 +37,8 @@ class VideoClassifierImpl : public torch::nn::Module {
 
   // clip [B, T, 3, H, W] -> class scores [B, C].
   torch::Tensor forward(const torch::Tensor& clip);
+  // The same from the backbone's layer features (what forward computes after the backbone).
+  torch::Tensor scores(const std::vector<torch::Tensor>& layer_features);
   // Text head: the video's embedding in the text space, [B, embed_dim] (not normalised).
   torch::Tensor video_embedding(const torch::Tensor& clip);
   // Text head: cosine x logit_scale of `embedding` [B, E] against `classes` [C, E] (rows normalised).
@@ -71,7 +73,6 @@ class VideoClassifierImpl : public torch::nn::Module {
   VideoAdapter& adapter() { return adapter_; }
 
  private:
-  torch::Tensor scores(const std::vector<torch::Tensor>& layer_features);
   // The adaptation block's video feature f [B, D] of the backbone's layer features.
   torch::Tensor video_feature(const std::vector<torch::Tensor>& layer_features);
   // f in the text space: through text_ln and text_proj, or as it is when the
