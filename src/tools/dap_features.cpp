@@ -12,7 +12,9 @@
 // "input.0", "input.1", ... of the dict ([B,T_i,D_i], shallow to deep):
 //   --model adapter     adapter.pt of dap-pretrain (or model.pt): the video feature
 //   --model classifier  model.pt of dap-finetune: video feature and class scores
-// Both are built from the config stored in the file.
+//   --model dino-head   a dap-pretrain checkpoint: the teacher's DINO head on
+//                       video features "input.0" [B, D]
+// Each is built from the config stored in the file.
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
@@ -35,6 +37,7 @@
 #include "core/models/adapter_file.h"
 #include "core/models/archive_entries.h"
 #include "core/models/clip_weights.h"
+#include "core/models/dino_head.h"
 #include "core/models/r2plus1d.h"
 #include "core/models/timesformer.h"
 #include "core/models/torch_checkpoint.h"
@@ -61,6 +64,16 @@ dap::config::ExperimentConfig stored_config(const std::string& file) {
 Outputs run_export(const std::string& model, const std::string& file, const std::vector<torch::Tensor>& features) {
   torch::NoGradGuard no_grad;
   const dap::config::ExperimentConfig config = stored_config(file);
+  if (model == "dino-head") {
+    dap::DinoHead head(config.pretrain.adapter.width, config.pretrain.head);
+    torch::serialize::InputArchive archive, teacher, stored;
+    archive.load_from(file);
+    archive.read("teacher", teacher);
+    teacher.read("head", stored);
+    head->load(stored);
+    head->eval();
+    return {{"scores", head->forward(features.front())}};
+  }
   const int64_t layers = config.pretrain.adapter.num_layers;
   if (static_cast<int64_t>(features.size()) < layers) {
     throw dap::InputError("the adaptation block reads " + std::to_string(layers) + " layers; the input has " +
@@ -119,7 +132,7 @@ Outputs run_model(const std::string& model, const std::string& weights_path, con
     const auto out = network->forward(input.to(torch::kFloat32));
     return {{"logits", out.logits}, {"features", out.features}, {"layer_features", torch::stack(out.layer_features)}};
   }
-  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer, adapter, classifier)");
+  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer, adapter, classifier, dino-head)");
 }
 
 void write_outputs(const std::string& path, const Outputs& outputs, const std::string& model,
@@ -148,10 +161,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
   std::string model, weights, input_path, input_key = "input", output;
   int64_t heads = 0;
-  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer | adapter | classifier")
+  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer | adapter | classifier | dino-head")
       ->required();
   app.add_option("--weights", weights,
-                 "checkpoint: OpenAI TorchScript archive or torch.save state dict; adapter.pt or model.pt")
+                 "checkpoint: OpenAI TorchScript archive or torch.save state dict; adapter.pt, model.pt, step_N.pt")
       ->required();
   app.add_option("--input", input_path, "torch.save'd dict holding the input tensor")->required();
   app.add_option("--input-key", input_key, "key of the input tensor in that dict (default: input)");
@@ -161,7 +174,7 @@ int main(int argc, char** argv) {
   try {
     const auto inputs = dap::load_torch_state_dict(input_path);
     Outputs outputs;
-    if (model == "adapter" || model == "classifier") {
+    if (model == "adapter" || model == "classifier" || model == "dino-head") {
       std::vector<torch::Tensor> features;
       for (auto it = inputs.find(input_key + ".0"); it != inputs.end();
            it = inputs.find(input_key + "." + std::to_string(features.size()))) {

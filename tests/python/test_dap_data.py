@@ -12,7 +12,7 @@ venv over Debian's numpy, h5py and torch, offline), against the C++ stages:
   splits the shard files over 2 ranks x 2 workers with every video read once;
 - the modules load adapter.pt (PAB and lock encoder), model.pt (linear and text
   heads) and a checkpoint's DINO head strictly, and give dap-features' video
-  features and class scores within 1e-4;
+  features, class scores and prototype scores within 1e-4;
 - the README's three examples are the files in python/examples, and they run."""
 import json
 import os
@@ -207,6 +207,8 @@ def check_exports(exports, work):
     from dap_data.exports import load_adapter, load_classifier, load_dino_head
     torch.manual_seed(0)
     features = {f"input.{i}": torch.randn(3, 4, 32) for i in range(2)}  # the tiny ViT: 2 layers, T 4, width 32
+    head_input = os.path.join(work, "video_features.pt")
+    torch.save({"input.0": features["input.0"][:, 0]}, head_input)  # [3, 32]: video features
     inputs = os.path.join(work, "features.pt")
     torch.save(features, inputs)
     layer_features = [features["input.0"], features["input.1"]]
@@ -232,8 +234,17 @@ def check_exports(exports, work):
                 error = float((value - expected).abs().max() / expected.abs().max())
                 print(f"{name:7s} {output:14s} max relative difference {error:.2e}")
                 check(error <= 1e-4, f"{name} {output}: within 1e-4 of dap-features ({error:.2e})")
-    head = load_dino_head(exports["checkpoint"])
-    check(head(torch.randn(2, 32)).shape == (2, 256), "the DINO head of a checkpoint loads and scores 256 prototypes")
+    out = os.path.join(work, "head.h5")
+    result = subprocess.run([support.binary("dap-features"), "--model", "dino-head", "--weights",
+                             exports["checkpoint"], "--input", head_input, "--output", out], capture_output=True, text=True)
+    check(result.returncode == 0, f"dap-features --model dino-head: exit {result.returncode} {result.stderr}")
+    if result.returncode == 0:
+        with torch.no_grad(), h5py.File(out) as f:
+            scores = load_dino_head(exports["checkpoint"])(features["input.0"][:, 0])
+            expected = torch.from_numpy(f["scores"][:])
+            error = float((scores - expected).abs().max() / expected.abs().max())
+        print(f"dino    scores         max relative difference {error:.2e}")
+        check(scores.shape == (3, 256) and error <= 1e-4, f"DINO head scores within 1e-4 of dap-features ({error:.2e})")
 
 
 def check_examples(venv_python, folder, exports):
