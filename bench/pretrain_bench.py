@@ -15,6 +15,8 @@ measured in the same run.
    PAB width 768 over 12 layers with 6 temporal layers, DINO head with 65536 prototypes,
    views 3 x 8 frames at 224 + 8 frames at 96) at global batch 2: 1 rank x 2 threads
    and 2 ranks x 1 thread, a few steps each.
+   Both parts also run 2 ranks with pretrain.overlap_allreduce = false (the bucket sums
+   after the backward pass instead of during it) and print the two side by side.
 4. bench/loader_bench.cpp (the loader alone, 1 and 2 workers) on both shard folders,
    set against the clips/s the training runs above consumed.
 
@@ -43,6 +45,7 @@ TINY = "lua/pretrain_tiny.lua"
 BASE = "lua/base.lua"
 PHASES = [("data_wait", "data wait"), ("backbone", "backbone fwd"), ("adapter_forward_backward", "adapter f/b"),
           ("allreduce", "all-reduce"), ("update_ema", "update+EMA")]
+NO_OVERLAP = "2 ranks x 1 thread, all-reduce after backward"
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 
@@ -217,9 +220,10 @@ def benchmark(args, build, work, cores):
     for label, ranks, threads, blas, bind in [
             ("1 rank x 1 thread", 1, 1, 1, "none"), ("1 rank x 2 threads", 1, 2, 2, "none"),
             ("1 rank x 2 intra-op only", 1, 2, 1, "none"), ("2 ranks x 1 thread", 2, 1, 1, "none"),
+            (NO_OVERLAP, 2, 1, 1, "none"),
             ("1 rank x 2 threads, bound", 1, 2, 2, None), ("2 ranks x 1 thread, bound", 2, 1, 1, None)]:
         tiny[label] = pretrain(build, work, label, ranks, threads, blas, bind, TINY, args.tiny_steps,
-                               args.warmup_steps, tiny_overrides)
+                               args.warmup_steps, tiny_overrides + overlap_override(label))
     first = next(iter(tiny.values()))
     print(f"device {first['device']}, gradient all-reduce {tiny['2 ranks x 1 thread']['reducer']}; "
           f"'N threads' = pretrain.threads.intra_op=N and pretrain.threads.openblas=N (libtorch's GEMMs run in "
@@ -227,6 +231,7 @@ def benchmark(args, build, work, cores):
           f"Open MPI's default placement as jobs/local/pretrain.sh runs it (one core per rank when ranks <= 2)")
     phase_table(list(tiny.values()), tiny["1 rank x 1 thread"])
     scaling("tiny", tiny)
+    overlap_effect("tiny", tiny)
 
     # ------------------------------------------------------------------ 3. ViT-B/16
     vit = {}
@@ -239,14 +244,16 @@ def benchmark(args, build, work, cores):
               f"12 layers + 6 temporal layers, head 65536 prototypes; views 3 x 8 frames at 224 + 8 at 96), "
               f"global batch {vit_batch}, 2 loader workers per rank, last head layer trained (steady state), "
               f"{args.vit_steps} steps after 1 warm-up")
-        runs = [("1 rank x 2 threads", 1, 2, "none"), ("2 ranks x 1 thread", 2, 1, "none")]
+        runs = [("1 rank x 2 threads", 1, 2, "none"), ("2 ranks x 1 thread", 2, 1, "none"),
+                (NO_OVERLAP, 2, 1, "none")]
         if args.binding_check:
             runs.append(("1 rank x 2 threads, bound", 1, 2, None))
         for label, ranks, threads, bind in runs:
             vit[label] = pretrain(build, work, "vit " + label, ranks, threads, threads, bind, BASE, args.vit_steps, 1,
-                                  vit_overrides)
+                                  vit_overrides + overlap_override(label))
             vit[label]["label"] = label
         phase_table(list(vit.values()), vit["1 rank x 2 threads"])
+        overlap_effect("ViT-B/16", vit)
         a, b = vit["2 ranks x 1 thread"], vit["1 rank x 2 threads"]
         print(f"  2 ranks x 1 thread vs 1 rank x 2 threads (same {min(2, cores)} cores): "
               f"{a['clips_per_s'] / b['clips_per_s']:.2f}x clips/s")
@@ -282,6 +289,22 @@ def benchmark(args, build, work, cores):
           "the cores with training, so its in-run rate is lower)")
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def overlap_override(label):
+    return ["pretrain.overlap_allreduce=false"] if label == NO_OVERLAP else []
+
+
+def overlap_effect(name, results):
+    """The all-reduce overlapped with the backward pass (the default) against after it, 2 ranks."""
+    on, off = results["2 ranks x 1 thread"], results[NO_OVERLAP]
+    print(f"  {name} all-reduce overlapped with backward vs after it (2 ranks x 1 thread): step "
+          f"{1e3 * on['seconds']['step']:.1f} vs {1e3 * off['seconds']['step']:.1f} ms "
+          f"({off['seconds']['step'] / on['seconds']['step']:.3f}x), adapter f/b + all-reduce "
+          f"{1e3 * (on['seconds']['adapter_forward_backward'] + on['seconds']['allreduce']):.1f} vs "
+          f"{1e3 * (off['seconds']['adapter_forward_backward'] + off['seconds']['allreduce']):.1f} ms, "
+          f"all-reduce phase (what is left after backward) {1e3 * on['seconds']['allreduce']:.1f} vs "
+          f"{1e3 * off['seconds']['allreduce']:.1f} ms")
 
 
 def scaling(name, results):

@@ -119,7 +119,8 @@ class FinetuneTask : public TrainingTask {
       if (is_text_encoder_parameter(name)) return 2;
       return built_.pretrained.count(name) ? 0 : 1;
     });
-    averager_ = std::make_unique<GradientAverager>(trainable_parameters(*model_), *reducer_, stage.mpi.size());
+    averager_ = std::make_unique<GradientAverager>(trainable_parameters(*model_), *reducer_, stage.mpi.size(),
+                                                   c_.overlap_allreduce);
   }
 
   int run() { return run_training_loop(run_, *this); }

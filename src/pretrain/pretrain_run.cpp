@@ -111,7 +111,8 @@ class PretrainTask : public TrainingTask {
     student_->to(device_);
     teacher_->to(device_);
     optimizer_ = make_adamw(*student_, c.optim.lr, c.optim);
-    averager_ = std::make_unique<GradientAverager>(trainable_parameters(*student_), *reducer_, stage.mpi.size());
+    averager_ = std::make_unique<GradientAverager>(trainable_parameters(*student_), *reducer_, stage.mpi.size(),
+                                                   c.overlap_allreduce);
     run_.total_steps = schedules_.total_steps();
     run_.end_step = c.optim.max_steps > 0 ? std::min(c.optim.max_steps, run_.total_steps) : run_.total_steps;
   }

@@ -69,6 +69,20 @@ TEST(MpiSumAllReduce, SumsRankDependentValues) {
   }
 }
 
+// Started sums (MPI_Iallreduce) complete in finish(), whatever progress() was called in between.
+TEST(MpiSumAllReduce, StartedSumsCompleteInFinish) {
+  auto reducer = make_mpi_sum_allreduce();
+  std::vector<std::vector<float>> buffers;
+  for (size_t count : {size_t{1}, size_t{1000}, size_t{3000001}, size_t{0}}) buffers.push_back(filled(count));
+  for (auto& data : buffers) {
+    reducer->start(data.data(), data.size(), nullptr);
+    reducer->progress();
+  }
+  reducer->finish(nullptr);
+  for (const auto& data : buffers) expect_summed(data);
+  reducer->finish(nullptr);  // nothing started: a no-op
+}
+
 TEST(MpiSumAllReduce, CountZeroIsANoOp) {
   auto reducer = make_mpi_sum_allreduce();
   reducer->sum(nullptr, 0);

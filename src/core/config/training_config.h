@@ -85,6 +85,7 @@ struct TrainingRunSettings {
   CheckpointConfig checkpoint;
   std::string device = "auto";
   std::string precision = "auto";
+  bool overlap_allreduce = true;
   int log_every_steps = 1;
   ThreadsConfig threads;
 
@@ -95,6 +96,9 @@ struct TrainingRunSettings {
     v.choice("device", device, {"auto", "cpu", "cuda"}, "where the model runs (auto: CUDA when available)");
     v.choice("precision", precision, {"auto", "fp32", "bf16"},
              "forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU)");
+    v.field("overlap_allreduce", overlap_allreduce,
+            "start each gradient bucket's all-reduce during the backward pass, once its gradients are "
+            "computed (false: all buckets after the backward pass)");
     v.field("log_every_steps", log_every_steps, "steps between metrics lines", Range{1, 1e9});
     v.section("threads", threads, "CPU threads per rank");
   }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/dist/mpi_context.h"
 #include "core/dist/sum_allreduce.h"
@@ -24,7 +25,29 @@ class MpiSumAllReduce final : public SumAllReduce {
                                   MPI_SUM, MPI_COMM_WORLD));
     }
   }
+  void start(float* data, size_t count, void* /*cuda_stream*/) override {
+    for (size_t offset = 0; offset < count; offset += kMaxChunk) {
+      const size_t chunk = count - offset < kMaxChunk ? count - offset : kMaxChunk;
+      requests_.emplace_back();
+      DAP_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + offset, static_cast<int>(chunk), MPI_FLOAT, MPI_SUM,
+                                   MPI_COMM_WORLD, &requests_.back()));
+    }
+  }
+  // Open MPI advances non-blocking collectives only inside MPI calls.
+  void progress() override {
+    if (requests_.empty()) return;
+    int done = 0;
+    DAP_MPI_CHECK(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE));
+  }
+  void finish(void* /*cuda_stream*/) override {
+    if (requests_.empty()) return;
+    DAP_MPI_CHECK(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE));
+    requests_.clear();
+  }
   std::string name() const override { return "mpi"; }
+
+ private:
+  std::vector<MPI_Request> requests_;
 };
 
 }  // namespace

@@ -23,11 +23,22 @@ class SumAllReduce {
     (void)cuda_stream;
     sum(data, count);
   }
+  // Overlapped sums (GradientAverager during the backward pass): start() begins
+  // an in-place sum and may return before it is done; progress() moves started
+  // sums along where the backend has no progress engine of its own (MPI);
+  // finish() completes every started sum and orders the caller's later work
+  // (on `cuda_stream`) after them. Collective as sum(): every rank starts the
+  // same sums in the same order. The defaults run the sum inside start().
+  virtual void start(float* data, size_t count, void* cuda_stream) { sum_on_stream(data, count, cuda_stream); }
+  virtual void progress() {}
+  virtual void finish(void* cuda_stream) { (void)cuda_stream; }
   virtual std::string name() const = 0;  // "mpi" or "nccl"
 };
 
 // Host memory: MPI_Allreduce(MPI_IN_PLACE, ..., MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
-// split into chunks of at most INT_MAX/2 elements. Needs MPI to be initialised.
+// split into chunks of at most INT_MAX/2 elements; start() uses MPI_Iallreduce,
+// progress() MPI_Testall, finish() MPI_Waitall. Needs MPI to be initialised; call
+// it from the thread that initialised MPI (MPI_THREAD_FUNNELED).
 std::unique_ptr<SumAllReduce> make_mpi_sum_allreduce();
 
 // The functions below are defined in dap_nccl (or its stub when built without NCCL):

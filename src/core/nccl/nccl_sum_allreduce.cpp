@@ -6,6 +6,7 @@
 #include <nccl.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -71,6 +72,29 @@ class NcclSumAllReduce final : public SumAllReduce {
         ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, static_cast<cudaStream_t>(cuda_stream)), comm_);
   }
 
+  void start(float* data, size_t count, void* cuda_stream) override {
+    if (cuda_stream == nullptr) return sum(data, count);
+    if (count == 0) return;
+    DAP_CUDA_CHECK(cudaSetDevice(device_));
+    // After the caller's work so far (which wrote `data`), beside its later kernels.
+    DAP_CUDA_CHECK(cudaEventRecord(ready_, static_cast<cudaStream_t>(cuda_stream)));
+    DAP_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0));
+    DAP_NCCL_COMM_CHECK(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_), comm_);
+    started_ = true;
+  }
+
+  void finish(void* cuda_stream) override {
+    if (!started_) return;
+    DAP_CUDA_CHECK(cudaSetDevice(device_));
+    DAP_CUDA_CHECK(cudaEventRecord(done_, stream_));
+    if (cuda_stream == nullptr) {
+      DAP_CUDA_CHECK(cudaEventSynchronize(done_));
+    } else {
+      DAP_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(cuda_stream), done_, 0));
+    }
+    started_ = false;
+  }
+
   std::string name() const override { return "nccl"; }
 
  private:
@@ -104,6 +128,8 @@ class NcclSumAllReduce final : public SumAllReduce {
     DAP_NCCL_CHECK(ncclCommInitRank(&comm, size, root.id, rank));
     comm_ = comm;
     DAP_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    DAP_CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
+    DAP_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
   }
 
   // Destructor-safe: reports failures as warnings, never throws.
@@ -118,6 +144,12 @@ class NcclSumAllReduce final : public SumAllReduce {
       if (nrc != ncclSuccess) spdlog::warn("ncclCommDestroy failed: {}", ncclGetErrorString(nrc));
       comm_ = nullptr;
     }
+    for (cudaEvent_t* event : {&ready_, &done_}) {
+      if (*event == nullptr) continue;
+      rc = cudaEventDestroy(*event);
+      if (rc != cudaSuccess) spdlog::warn("cudaEventDestroy failed: {}", cudaGetErrorString(rc));
+      *event = nullptr;
+    }
     if (stream_ != nullptr) {
       rc = cudaStreamDestroy(stream_);
       if (rc != cudaSuccess) spdlog::warn("cudaStreamDestroy failed: {}", cudaGetErrorString(rc));
@@ -129,6 +161,8 @@ class NcclSumAllReduce final : public SumAllReduce {
   int device_;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  cudaEvent_t ready_ = nullptr, done_ = nullptr;
+  bool started_ = false;
 };
 
 }  // namespace
