@@ -253,6 +253,8 @@ return {
     device = "auto",
     -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")
     precision = "auto",
+    -- start each gradient bucket's all-reduce during the backward pass, once its gradients are computed (false: all buckets after the backward pass)
+    overlap_allreduce = true,
     -- steps between metrics lines [1, 1000000000]
     log_every_steps = 1,
     -- CPU threads per rank
@@ -384,6 +386,8 @@ return {
     device = "auto",
     -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")
     precision = "auto",
+    -- start each gradient bucket's all-reduce during the backward pass, once its gradients are computed (false: all buckets after the backward pass)
+    overlap_allreduce = true,
     -- steps between metrics lines [1, 1000000000]
     log_every_steps = 1,
     -- CPU threads per rank
