@@ -1,7 +1,7 @@
 """dap_data: read dap's preprocessed HDF5 data sets and exported weights from Python.
 
 Installs offline (no build requirements beyond setuptools):
-    python3 -m venv --system-site-packages venv && venv/bin/pip install ./python"""
+    python3 -m venv --system-site-packages venv && venv/bin/pip install --no-build-isolation ./python"""
 from setuptools import setup
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""python/dap_data, installed as the README says (pip install ./python into a
-venv over Debian's numpy, h5py and torch, offline), against the C++ stages:
+"""python/dap_data, installed as the README says (pip install --no-build-isolation
+./python into a venv over Debian's numpy, h5py and torch, offline), against the C++ stages:
 - ShardSet lists every video of real shards (dap-preprocess of the synthetic
   colour task and of real clips at a non-square size) with the ids, labels,
   class names, domains, splits and frames of index.json and the HDF5 files, and
@@ -295,11 +295,13 @@ def main():
     try:
         venv = os.path.join(work, "venv")
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
-        # The README's command, offline: Debian's numpy, h5py and torch satisfy it.
-        install = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "./python"],
+        # The README's command, offline: Debian's setuptools builds it, its numpy, h5py and torch satisfy it.
+        install = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "--no-build-isolation", "./python"],
                                  cwd=support.SOURCE, capture_output=True, text=True)
         print(install.stdout[-1500:], install.stderr[-1500:])
-        check(install.returncode == 0, f"pip install ./python: exit {install.returncode}")
+        check(install.returncode == 0, f"pip install --no-build-isolation ./python: exit {install.returncode}")
+        with open(os.path.join(support.SOURCE, "README.md")) as f:
+            check("venv/bin/pip install --no-build-isolation ./python" in f.read(), "README shows the install command")
         task, real = make_data(work)
         exports = make_exports(work)
         with open(os.path.join(work, "paths.json"), "w") as f:
