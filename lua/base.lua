@@ -249,6 +249,8 @@ return {
     },
     -- seed of initialisation, shuffling and views [0, 9e+15]
     seed = 0,
+    -- compute the frozen backbone's per-layer features of every stored frame once (beside the shards) and run the backbone only on the mixed and local views
+    feature_cache = false,
     -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
     device = "auto",
     -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")

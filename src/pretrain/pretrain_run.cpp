@@ -19,6 +19,7 @@
 #include "core/train/training_setup.h"
 #include "pretrain/dino_loss.h"
 #include "pretrain/distillation_network.h"
+#include "pretrain/feature_cache.h"
 #include "pretrain/pretrain_schedules.h"
 
 namespace fs = std::filesystem;
@@ -33,8 +34,11 @@ constexpr int64_t kStudentViews = 4;  // o, e, m, l
 
 // What a checkpoint must agree on to be resumed: everything that shapes the
 // model or the trajectory (config/training_config.h).
+// The feature cache changes how, not what, is computed: a run may resume with it on or off.
 std::string training_identity(const config::PretrainConfig& c) {
-  return config::config_to_lua(without_run_settings(c));
+  config::PretrainConfig identity = without_run_settings(c);
+  identity.feature_cache = false;
+  return config::config_to_lua(identity);
 }
 
 // Settings that must agree with each other and with the backbone, checked
@@ -110,6 +114,7 @@ class PretrainTask : public TrainingTask {
     backbone_->to(device_);
     student_->to(device_);
     teacher_->to(device_);
+    if (c.feature_cache) start_feature_cache();
     optimizer_ = make_adamw(*student_, c.optim.lr, c.optim);
     averager_ = std::make_unique<GradientAverager>(trainable_parameters(*student_), *reducer_, stage.mpi.size(),
                                                    c.overlap_allreduce);
@@ -139,6 +144,10 @@ class PretrainTask : public TrainingTask {
   void sync(bool timed) const {
     if (timed && device_.is_cuda()) torch::cuda::synchronize();
   }
+  void start_feature_cache();
+  // The teacher's input: the backbone's layer features of the views o, e and m
+  // ([3B, T, D] per layer), with o and e from the feature cache when there is one.
+  std::vector<torch::Tensor> global_features(const Batch& batch, const DeviceViews& views, bool embedding);
 
   const StageContext& stage_;
   const config::PretrainConfig& c_;
@@ -155,8 +164,37 @@ class PretrainTask : public TrainingTask {
   DistillationNetwork student_{nullptr}, teacher_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<GradientAverager> averager_;
+  std::unique_ptr<FeatureCache> cache_;  // pretrain.feature_cache
   PhaseTimes times_;  // since the last metrics line
 };
+
+void PretrainTask::start_feature_cache() {
+  const auto started = Clock::now();
+  cache_ = std::make_unique<FeatureCache>(data_, c_, backbone_, device_, stage_.mpi.rank(), stage_.mpi.size());
+  const FeatureCacheReport& r = cache_->report();
+  if (stage_.mpi.is_root()) {
+    spdlog::info("feature cache {} (beside the shards, features/{}/): {} of {} shard file(s) built in {:.1f} s, "
+                 "{:.1f} MiB in all; o and e views read from it",
+                 r.key, r.key, r.built, r.shards, std::chrono::duration<double>(Clock::now() - started).count(),
+                 static_cast<double>(r.bytes) / (1 << 20));
+  }
+}
+
+std::vector<torch::Tensor> PretrainTask::global_features(const Batch& batch, const DeviceViews& views,
+                                                         bool embedding) {
+  torch::NoGradGuard no_grad;
+  VideoBackbone& backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
+  if (!cache_) return backbone->layer_features(views.global, embedding);
+  const int64_t clips = batch.batch_size;
+  const auto mixed = backbone->layer_features(views.global.narrow(0, 2 * clips, clips), embedding);
+  const auto original = cache_->layer_features(batch, false), enhanced = cache_->layer_features(batch, true);
+  std::vector<torch::Tensor> features;
+  for (size_t i = 0; i < mixed.size(); ++i) {
+    const auto options = torch::TensorOptions().device(device_).dtype(mixed[i].scalar_type());
+    features.push_back(torch::cat({original[i].to(options), enhanced[i].to(options), mixed[i]}));
+  }
+  return features;
+}
 
 void PretrainTask::restore(torch::serialize::InputArchive& archive) {
   torch::serialize::InputArchive student, teacher, optimizer;
@@ -210,10 +248,9 @@ double PretrainTask::train_step(const Batch& batch) {
   torch::Tensor teacher_scores, student_scores;
   {
     MixedPrecision autocast(device_, bf16_);
+    teacher_in = global_features(batch, views, embedding);
     {
       torch::NoGradGuard no_grad;
-      VideoBackbone& teacher_backbone = teacher_->owns_backbone() ? teacher_->own_backbone() : backbone_;
-      teacher_in = teacher_backbone->layer_features(views.global, embedding);
       if (!student_->owns_backbone()) {
         const auto local = backbone_->layer_features(views.local, embedding);
         for (size_t i = 0; i < teacher_in.size(); ++i) student_in.push_back(torch::cat({teacher_in[i], local[i]}));

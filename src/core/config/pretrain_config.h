@@ -142,6 +142,10 @@ struct PretrainConfig : TrainingRunSettings {
   DistillationConfig distillation;
   OptimConfig optim;
   int64_t seed = 0;
+  // The frozen backbone's features of every stored frame, computed once and
+  // stored beside the shards (pretrain/feature_cache.h); steps then run the
+  // backbone only on the views that cannot be cached (m and l).
+  bool feature_cache = false;
 
   template <class V>
   void visit(V& v) {
@@ -155,6 +159,14 @@ struct PretrainConfig : TrainingRunSettings {
     v.section("distillation", distillation, "teacher, temperatures and centring (METHOD.md 4)");
     v.section("optim", optim, "AdamW, schedules and clipping");
     v.field("seed", seed, "seed of initialisation, shuffling and views", Range{0, 9.0e15});
+    v.field("feature_cache", feature_cache,
+            "compute the frozen backbone's per-layer features of every stored frame once (beside the shards) and "
+            "run the backbone only on the mixed and local views");
+    v.require(!feature_cache || backbone.kind == "clip_vit", "feature_cache",
+              "needs the CLIP ViT backbone, whose features of a frame depend on that frame alone (R(2+1)D's "
+              "convolutions and TimeSformer's attention mix frames)");
+    v.require(!feature_cache || !backbone.train_encoder, "feature_cache",
+              "cannot be used with backbone.train_encoder = true: the backbone changes every step");
     visit_run_settings(v);
     // adapter.num_frames = 0 asks for what the backbone gives, so one setting fits every backbone.
     if (adapter.num_frames == 0) adapter.num_frames = backbone.last_layer_frames(views.num_frames);

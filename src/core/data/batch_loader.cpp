@@ -65,6 +65,7 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
   b.epoch = step / sampler_.steps_per_epoch();
   b.step_in_epoch = step % sampler_.steps_per_epoch();
   b.clips = sampler_.batch(b.epoch, b.step_in_epoch);
+  b.frames.assign(b.clips.size() * static_cast<size_t>(s.num_frames), 0);
   for (int64_t clip : b.clips) b.labels.push_back(labels_.empty() ? data_.record(clip).label : labels_[clip]);
   b.batch_size = static_cast<int>(local_batch_);
   b.num_frames = s.num_frames;
@@ -92,7 +93,9 @@ void BatchLoader::build_clip(Pending& pending, int64_t index) const {
     targets = {b.original.data() + global, b.enhanced.data() + global, b.mixed.data() + global,
                b.local.data() + local};
   }
-  builder_.build_into(clip, clip_view_seed(seed_, b.epoch, clip), targets);
+  ClipViews draws;
+  builder_.build_into(clip, clip_view_seed(seed_, b.epoch, clip), targets, &draws);
+  std::copy(draws.frames.begin(), draws.frames.end(), b.frames.begin() + index * b.num_frames);
 }
 
 void BatchLoader::recycle(Batch&& batch) {

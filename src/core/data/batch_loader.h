@@ -24,6 +24,7 @@ struct Batch {
   int64_t global_step = 0, epoch = 0, step_in_epoch = 0;
   std::vector<int64_t> clips;
   std::vector<int32_t> labels;
+  std::vector<int32_t> frames;  // [B, T]: the stored frames of each clip's o and e views
   // [B, T, 3, size, size] for original/enhanced/mixed, [B, T, 3, local_size, local_size] for local
   std::vector<float> original, enhanced, mixed, local;
   int batch_size = 0, num_frames = 0, size = 0, local_size = 0;

@@ -247,6 +247,15 @@ ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
   return v;
 }
 
+void ClipViewBuilder::global_view(int64_t clip, const std::vector<int>& frames, bool enhanced, float* out) const {
+  const int height = data_.height(), width = data_.width(), shorter = std::min(height, width);
+  const size_t frame_bytes = static_cast<size_t>(height) * width * 3;
+  const std::vector<int> pool = frame_pool(frames, {});
+  const std::vector<uint8_t> pixels = data_.read_frames(clip, pool, enhanced);
+  sample_frames(pick_frames(pixels, pool, frames, frame_bytes), width, resize_centre_crop_taps(settings_.size, height, shorter),
+                resize_centre_crop_taps(settings_.size, width, shorter), settings_, out);
+}
+
 // Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l.
 void ClipViewBuilder::build_into(int64_t clip, uint64_t seed, const ViewTargets& targets, ClipViews* draws) const {
   const ViewSettings& s = settings_;

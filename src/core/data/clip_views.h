@@ -71,6 +71,10 @@ class ClipViewBuilder {
   // The same views written straight into `targets` (the batch loader's buffers: no
   // per-clip allocation or copy); `draws`, when given, receives the mask and frame indices.
   void build_into(int64_t clip, uint64_t seed, const ViewTargets& targets, ClipViews* draws = nullptr) const;
+  // The o (or e) view of the stored frames `frames` of `clip`, [frames.size(), 3,
+  // size, size] into `out`: what build_into writes for those frames (each frame's
+  // view depends on that frame alone, so per-frame backbone features can be cached).
+  void global_view(int64_t clip, const std::vector<int>& frames, bool enhanced, float* out) const;
   size_t view_floats() const;        // T*3*size*size
   size_t local_view_floats() const;  // T*3*local_size*local_size
 

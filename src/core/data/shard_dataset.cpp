@@ -51,6 +51,7 @@ ShardDataset::ShardDataset(const std::vector<std::string>& folders, bool direct_
         record.shard = static_cast<int>(s);
         record.video = v;
         record.frame_count = reader->video_offsets()[v + 1] - reader->video_offsets()[v];
+        record.first_frame = reader->video_offsets()[v];
         record.label = reader->labels()[v];
         record.id = reader->video_ids()[v];
         if (record.frame_count <= 0) throw InputError("video '" + record.id + "' in '" + path + "' has no frames");

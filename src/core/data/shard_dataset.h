@@ -19,6 +19,7 @@ struct ClipRecord {
   int shard = 0;            // index of the shard file in that folder's index
   int64_t video = 0;        // video index within the shard
   int64_t frame_count = 0;  // stored frames of this video
+  int64_t first_frame = 0;  // its first frame's index among the shard's stored frames
   int32_t label = -1;
   std::string id;
 };
