@@ -33,8 +33,8 @@ constexpr int64_t kTeacherViews = 3;  // o, e, m
 constexpr int64_t kStudentViews = 4;  // o, e, m, l
 
 // What a checkpoint must agree on to be resumed: everything that shapes the
-// model or the trajectory (config/training_config.h).
-// The feature cache changes how, not what, is computed: a run may resume with it on or off.
+// model or the trajectory (config/training_config.h). The feature cache changes
+// how, not what, is computed: a run may resume with it on or off.
 std::string training_identity(const config::PretrainConfig& c) {
   config::PretrainConfig identity = without_run_settings(c);
   identity.feature_cache = false;

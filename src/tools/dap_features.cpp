@@ -132,7 +132,8 @@ Outputs run_model(const std::string& model, const std::string& weights_path, con
     const auto out = network->forward(input.to(torch::kFloat32));
     return {{"logits", out.logits}, {"features", out.features}, {"layer_features", torch::stack(out.layer_features)}};
   }
-  throw dap::Error("unknown --model '" + model + "' (clip-visual, clip-text, r2plus1d, timesformer, adapter, classifier, dino-head)");
+  throw dap::Error("unknown --model '" + model +
+                   "' (clip-visual, clip-text, r2plus1d, timesformer, adapter, classifier, dino-head)");
 }
 
 void write_outputs(const std::string& path, const Outputs& outputs, const std::string& model,
@@ -161,7 +162,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Write a model's features for an input tensor to HDF5 (for comparison with other implementations)."};
   std::string model, weights, input_path, input_key = "input", output;
   int64_t heads = 0;
-  app.add_option("--model", model, "clip-visual | clip-text | r2plus1d | timesformer | adapter | classifier | dino-head")
+  app.add_option("--model", model,
+                 "clip-visual | clip-text | r2plus1d | timesformer | adapter | classifier | dino-head")
       ->required();
   app.add_option("--weights", weights,
                  "checkpoint: OpenAI TorchScript archive or torch.save state dict; adapter.pt, model.pt, step_N.pt")

@@ -252,7 +252,8 @@ void ClipViewBuilder::global_view(int64_t clip, const std::vector<int>& frames, 
   const size_t frame_bytes = static_cast<size_t>(height) * width * 3;
   const std::vector<int> pool = frame_pool(frames, {});
   const std::vector<uint8_t> pixels = data_.read_frames(clip, pool, enhanced);
-  sample_frames(pick_frames(pixels, pool, frames, frame_bytes), width, resize_centre_crop_taps(settings_.size, height, shorter),
+  sample_frames(pick_frames(pixels, pool, frames, frame_bytes), width,
+                resize_centre_crop_taps(settings_.size, height, shorter),
                 resize_centre_crop_taps(settings_.size, width, shorter), settings_, out);
 }
 

@@ -113,7 +113,9 @@ void GradientAverager::average_overlapped() {
   // Parameters without a gradient this step send zeros, so every rank starts every bucket.
   for (size_t b = next_start_; b < buckets_.size(); ++b) {
     Bucket& bucket = buckets_[b];
-    if (!bucket.flat.defined()) bucket.flat = torch::zeros({bucket.elements}, parameters_[bucket.members[0]].options().dtype(torch::kFloat));
+    if (!bucket.flat.defined()) {
+      bucket.flat = torch::zeros({bucket.elements}, parameters_[bucket.members[0]].options().dtype(torch::kFloat));
+    }
     for (size_t m = 0; m < bucket.members.size(); ++m) {
       if (!filled_[b][m]) bucket.flat.narrow(0, bucket.offsets[m], parameters_[bucket.members[m]].numel()).zero_();
     }
