@@ -129,9 +129,9 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
   const int64_t size = c.views.size;
   for (const torch::Tensor& layer : backbone->layer_features(torch::zeros({1, 1, 3, size, size}, device), embedding)) {
     widths_.push_back(layer.size(-1));
+    width_ += layer.size(-1);
   }
-  int64_t width = 0;
-  for (int64_t w : widths_) width += w;
+  const int64_t width = width_;
   report_.key = cache_key(c, backbone);
 
   // Rank 0 decides what is missing, so every rank works from the same list.
@@ -243,8 +243,7 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
 FeatureCache::~FeatureCache() = default;
 
 std::vector<torch::Tensor> FeatureCache::layer_features(const Batch& batch, bool enhanced) const {
-  int64_t width = 0;
-  for (int64_t w : widths_) width += w;
+  const int64_t width = width_;
   const auto clips = static_cast<int64_t>(batch.clips.size());
   const int64_t frames = batch.num_frames;
   torch::Tensor all = torch::empty({clips, frames, width});

@@ -59,6 +59,7 @@ class FeatureCache {
   struct Files;
   const ShardDataset& data_;
   std::vector<int64_t> widths_;  // of each layer's features
+  int64_t width_ = 0;            // of a row: the sum of widths_
   std::unique_ptr<Files> files_;
   FeatureCacheReport report_;
 };

@@ -45,7 +45,7 @@ GradientAverager::GradientAverager(std::vector<torch::Tensor> parameters, SumAll
   }
   if (!overlap_) return;
   for (size_t b = 0; b < buckets_.size(); ++b) {
-    filled_.emplace_back(buckets_[b].members.size(), 0);
+    buckets_[b].filled.assign(buckets_[b].members.size(), 0);
     for (size_t m = 0; m < buckets_[b].members.size(); ++m) {
       torch::Tensor& p = parameters_[buckets_[b].members[m]];
       if (!p.requires_grad()) continue;
@@ -88,13 +88,13 @@ void GradientAverager::reduce_bucket(Bucket& bucket) {
 void GradientAverager::on_gradient(size_t b, size_t m, const torch::Tensor& grad) {
   torch::NoGradGuard no_grad;
   Bucket& bucket = buckets_[b];
-  if (filled_[b][m]) {
+  if (bucket.filled[m]) {
     throw Error("overlapped gradient averaging: a gradient arrived twice before average() "
                 "(one backward pass per step is supported; set overlap_allreduce = false)");
   }
   if (!bucket.flat.defined()) bucket.flat = torch::zeros({bucket.elements}, grad.options().dtype(torch::kFloat));
   bucket.flat.narrow(0, bucket.offsets[m], grad.numel()).copy_(grad.reshape({-1}));
-  filled_[b][m] = 1;
+  bucket.filled[m] = 1;
   ++bucket.ready;
   stream_ = current_cuda_stream(bucket.flat);
   start_ready_buckets();
@@ -117,7 +117,7 @@ void GradientAverager::average_overlapped() {
       bucket.flat = torch::zeros({bucket.elements}, parameters_[bucket.members[0]].options().dtype(torch::kFloat));
     }
     for (size_t m = 0; m < bucket.members.size(); ++m) {
-      if (!filled_[b][m]) bucket.flat.narrow(0, bucket.offsets[m], parameters_[bucket.members[m]].numel()).zero_();
+      if (!bucket.filled[m]) bucket.flat.narrow(0, bucket.offsets[m], parameters_[bucket.members[m]].numel()).zero_();
     }
     bucket.ready = bucket.members.size();
   }
@@ -138,7 +138,7 @@ void GradientAverager::average_overlapped() {
       }
     }
     bucket.ready = 0;
-    std::fill(filled_[b].begin(), filled_[b].end(), 0);
+    std::fill(bucket.filled.begin(), bucket.filled.end(), 0);
   }
   next_start_ = 0;
 }

@@ -40,7 +40,8 @@ class GradientAverager {
     std::vector<int64_t> offsets;  // of each member in the flat buffer
     int64_t elements = 0;
     torch::Tensor flat;            // overlap: kept between steps (NCCL reads it after the hook returns)
-    size_t ready = 0;              // overlap: members whose gradient is in `flat`
+    std::vector<uint8_t> filled;   // overlap: per member, its gradient is in `flat` this step
+    size_t ready = 0;              // overlap: how many are
     bool started = false;
   };
 
@@ -54,7 +55,6 @@ class GradientAverager {
   int world_;
   bool overlap_;
   std::vector<Bucket> buckets_;
-  std::vector<std::vector<uint8_t>> filled_;  // overlap: [bucket][member] gradient copied this step
   size_t next_start_ = 0;                     // overlap: the first bucket not started yet
   void* stream_ = nullptr;                    // overlap: the CUDA stream the hooks ran on
   std::vector<std::pair<size_t, unsigned>> hooks_;  // (parameter, hook handle)
