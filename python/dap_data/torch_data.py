@@ -73,8 +73,7 @@ class ShardStream(torch.utils.data.IterableDataset):
         self.settings = settings or ViewSettings()
         self.seed, self.epoch, self.shuffle = seed, 0, shuffle
         self.rank, self.world = _rank_and_world(rank, world)
-        self.files = sorted({v.shard for v in self.shards.videos},
-                            key=lambda path: min(v.clip for v in self.shards.videos if v.shard == path))
+        self.files = list(dict.fromkeys(v.shard for v in self.shards.videos))  # in clip order
 
     def set_epoch(self, epoch):
         self.epoch = epoch
