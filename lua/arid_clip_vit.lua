@@ -55,6 +55,10 @@ return {
     -- template per class each step) with ActionCLIP's symmetric KL loss.
     head = { kind = "text", text = { weights = weights, train_encoder = true } },
     loss = "actionclip_kl",
+    -- ActionCLIP's training transform (HMDB/UCF configs: no RandAugment), one draw per clip.
+    augment = { kind = "actionclip" },
+    -- ActionCLIP's AdamW (utils/solver.py) decays every parameter, biases and LayerNorms too.
+    optim = { decay_all_parameters = true },
   },
 
   evaluate = {

@@ -302,6 +302,29 @@ return {
     train_backbone = true,
     -- which frames the classifier sees (one of "original", "enhanced")
     input = "original",
+    -- training augmentation of the clips (evaluation: none)
+    augment = {
+      -- none: the evaluation's view (resize, centre crop); actionclip: ActionCLIP's training transform (multi-scale crop, flip, colour jitter, grayscale), drawn once per clip (one of "none", "actionclip")
+      kind = "none",
+      -- crop sides as fractions of the frame's shorter side (ActionCLIP's GroupMultiScaleCrop; a side within 3 px of views.size becomes views.size) [0.001, 1]
+      scales = { 1.0, 0.875, 0.75, 0.66 },
+      -- crop width and height come from scales at most this many places apart [0, 100]
+      max_distort = 1,
+      -- probability of a horizontal flip [0, 1]
+      flip = 0.5,
+      -- probability of colour jitter (brightness, contrast, saturation and hue in a random order) [0, 1]
+      color_jitter = 0.8,
+      -- brightness factor from U[max(0, 1-x), 1+x] [0, 10]
+      brightness = 0.4,
+      -- contrast factor from U[max(0, 1-x), 1+x] [0, 10]
+      contrast = 0.4,
+      -- saturation factor from U[max(0, 1-x), 1+x] [0, 10]
+      saturation = 0.2,
+      -- hue shift from U[-x, x] (a fraction of the colour circle) [0, 0.5]
+      hue = 0.1,
+      -- probability of grayscale (luma 0.299 R + 0.587 G + 0.114 B) [0, 1]
+      grayscale = 0.2,
+    },
     -- the classification head
     head = {
       -- text: ActionCLIP-style video-text matching with CLIP's text encoder and class prompts; linear: a linear layer on the video feature (one of "text", "linear")
@@ -325,7 +348,7 @@ return {
           -- width of the projected text feature [1, 8192]
           embed_dim = 512,
         },
-        -- class prompts, "{}" replaced by the class name; the class embedding is the mean over templates (ActionCLIP's 16)
+        -- class prompts, "{}" replaced by the class name (ActionCLIP's 16)
         templates = { "a photo of action {}", "a picture of action {}", "Human action of {}", "{}, an action", "{} this is an action", "{}, a video of action", "Playing action of {}", "{}", "Playing a kind of action, {}", "Doing a kind of action, {}", "Look, the human is {}", "Can you recognize the action of {}?", "Video classification of {}", "A video of {}", "The man is {}", "The woman is {}" },
         -- CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz)
         vocab = "assets/clip/bpe_simple_vocab_16e6.txt.gz",
@@ -333,6 +356,8 @@ return {
         logit_scale = 100.0,
         -- fine-tune the text encoder too (at optim.lr_text; a random template per class each step, as ActionCLIP); false: class embeddings computed once and frozen
         train_encoder = false,
+        -- how the templates combine when a model is evaluated: probabilities: each template's softmax over the classes, averaged over templates (ActionCLIP's test); embeddings: one embedding per class, the mean of its templates' normalised text features (what training matches against) (one of "probabilities", "embeddings")
+        ensemble = "probabilities",
       },
     },
     -- cross_entropy: over the classes; actionclip_kl: ActionCLIP's symmetric KL between the batch's video-text similarities and its same-label matrix (text head only) (one of "cross_entropy", "actionclip_kl")
@@ -361,6 +386,8 @@ return {
       clip_grad = 0.0,
       -- label smoothing of the cross-entropy [0, 1]
       label_smoothing = 0.0,
+      -- weight decay on every parameter, biases and 1-D ones too (ActionCLIP); false: none on those (DINO)
+      decay_all_parameters = false,
       -- AdamW's decay rates of the moment estimates {beta1, beta2} (ActionCLIP's) [0, 0.999999]
       betas = { 0.9, 0.98 },
       -- AdamW's epsilon [1e-12, 1]

@@ -59,7 +59,8 @@ def load_classifier(path):
         adapter_from_config(config), len(class_names), head=head["kind"], embed_dim=head["text"]["encoder"]["embed_dim"],
         logit_scale=head["text"]["logit_scale"],
         reads_embedding=adapter_config["mode"] == "lock_encoder" and adapter_config["lock_input"] == "embedding",
-        class_names=class_names)
+        class_names=class_names, num_templates=len(head["text"]["templates"]),
+        ensemble=head["text"].get("ensemble", "embeddings"))
     kept = _with_prefix(state, "model.", drop=("backbone.", "text_encoder.", "prompt_tokens"))
     return _load(classifier, kept, path)
 

@@ -10,6 +10,8 @@ dino_head.h, video_classifier.h):
 
 Every module reads a backbone's per-layer frame features, a list of n tensors
 [B, T_i, D_i], shallow to deep, as the C++ backbones give them."""
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -156,14 +158,17 @@ class VideoClassifier(nn.Module):
     """dap-finetune's classifier after the backbone: f = adapter(features), then
     linear(f), or (text head) logit_scale x cos(text_proj(text_ln(f)), class embedding)
     (f itself when the adapter reads CLIP's image embeddings). class_names[c] names
-    score column c."""
+    score column c. In eval mode with ensemble="probabilities" and several templates the
+    text head scores as ActionCLIP's test: log of the mean over templates of each
+    template's softmax over the classes."""
 
     def __init__(self, adapter, num_classes, head="linear", embed_dim=512, logit_scale=100.0,
-                 reads_embedding=False, class_names=None):
+                 reads_embedding=False, class_names=None, num_templates=1, ensemble="embeddings"):
         super().__init__()
         self.adapter = adapter
         width = _adapter_width(adapter)
         self.logit_scale = logit_scale
+        self.ensemble = ensemble
         self.class_names = list(class_names or [])
         self.linear = self.text_ln = self.text_proj = None
         if head == "linear":
@@ -173,6 +178,7 @@ class VideoClassifier(nn.Module):
                 self.text_ln = nn.LayerNorm(width, eps=1e-5)
                 self.text_proj = nn.Linear(width, embed_dim, bias=False)
             self.register_buffer("class_embeddings", torch.zeros(num_classes, embed_dim))
+            self.register_buffer("template_embeddings", torch.zeros(num_classes, num_templates, embed_dim))
         else:
             raise ValueError(f'head must be "linear" or "text", not "{head}"')
 
@@ -184,8 +190,12 @@ class VideoClassifier(nn.Module):
         f = self.adapter(layer_features)
         if self.linear is not None:
             return self.linear(f)
-        embedding = f if self.text_proj is None else self.text_proj(self.text_ln(f))
-        return self.logit_scale * F.normalize(embedding, dim=-1) @ self.class_embeddings.t()
+        embedding = F.normalize(f if self.text_proj is None else self.text_proj(self.text_ln(f)), dim=-1)
+        templates = self.template_embeddings.shape[1]
+        if not self.training and self.ensemble == "probabilities" and templates > 1:
+            per_template = self.logit_scale * torch.einsum("be,cke->bck", embedding, self.template_embeddings)
+            return torch.logsumexp(torch.log_softmax(per_template, dim=1), dim=2) - math.log(templates)
+        return self.logit_scale * embedding @ self.class_embeddings.t()
 
 
 def _adapter_width(adapter):

@@ -4,6 +4,12 @@
 //
 //   dap-views --shards FOLDER [--shards FOLDER2] --id VIDEO_ID --seed 0 --epoch 0 --output views.h5
 //
+// With --augment actionclip (and --views original or enhanced) the view is the
+// fine-tuning loader's augmented one (finetune.augment), and the file holds the
+// draws too: augment_crop {top, left, height, width} of the stored frames,
+// augment_flags {flip, jitter, grayscale}, augment_order (0 brightness, 1 contrast,
+// 2 saturation, 3 hue) and augment_factors {brightness, contrast, saturation, hue}.
+//
 // The clip's seed is the loader's (clip_view_seed(seed, epoch, clip), clip =
 // its index in the data set of the folders given, in order), so --seed is
 // pretrain.seed (or finetune.seed) of a run, and --epoch its epoch.
@@ -41,6 +47,15 @@ void write_views(const std::string& path, const dap::ClipViews& v, const dap::Vi
   const auto size = static_cast<hsize_t>(s.size), local = static_cast<hsize_t>(s.local_size);
   dap::h5::write_vector(file.get(), "frames", std::vector<int32_t>(v.frames.begin(), v.frames.end()));
   dap::h5::write_float_array(file.get(), "original", {t, 3, size, size}, v.original.data());
+  if (s.augment.enabled()) {
+    const dap::AugmentDraws& a = v.augment;
+    dap::h5::write_vector(file.get(), "augment_crop", std::vector<int32_t>{a.top, a.left, a.height, a.width});
+    dap::h5::write_vector(file.get(), "augment_flags", std::vector<int32_t>{a.flip, a.jitter, a.grayscale});
+    dap::h5::write_vector(file.get(), "augment_order", std::vector<int32_t>(a.order.begin(), a.order.end()));
+    dap::h5::write_vector(file.get(), "augment_factors",
+                          std::vector<float>{static_cast<float>(a.brightness), static_cast<float>(a.contrast),
+                                             static_cast<float>(a.saturation), static_cast<float>(a.hue)});
+  }
   if (s.single_view()) return;
   dap::h5::write_vector(file.get(), "local_frames", std::vector<int32_t>(v.local_frames.begin(), v.local_frames.end()));
   dap::h5::write_vector(file.get(), "mask", std::vector<int32_t>(v.mask.begin(), v.mask.end()));
@@ -74,6 +89,17 @@ int main(int argc, char** argv) {
   app.add_flag("--mask-per-frame", s.mask_per_frame, "views.mask_per_frame = true");
   app.add_flag("--no-jitter", no_jitter, "views.jitter = false (segment centres)");
   app.add_option("--views", s.views, "all | original | enhanced");
+  dap::AugmentSettings& a = s.augment;
+  app.add_option("--augment", a.kind, "finetune.augment.kind: none | actionclip (a single view only)");
+  app.add_option("--augment-scales", a.scales, "finetune.augment.scales");
+  app.add_option("--max-distort", a.max_distort, "finetune.augment.max_distort");
+  app.add_option("--flip", a.flip, "finetune.augment.flip");
+  app.add_option("--color-jitter", a.color_jitter, "finetune.augment.color_jitter");
+  app.add_option("--brightness", a.brightness, "finetune.augment.brightness");
+  app.add_option("--contrast", a.contrast, "finetune.augment.contrast");
+  app.add_option("--saturation", a.saturation, "finetune.augment.saturation");
+  app.add_option("--hue", a.hue, "finetune.augment.hue");
+  app.add_option("--grayscale", a.grayscale, "finetune.augment.grayscale");
   CLI11_PARSE(app, argc, argv);
   s.jitter = !no_jitter;
   try {

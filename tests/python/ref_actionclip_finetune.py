@@ -2,8 +2,9 @@
 """Independent python3-torch reference for dap-finetune's ActionCLIP pieces,
 written from ActionCLIP's released training code (github.com/sallymmx/ActionCLIP:
 utils/KLLoss.py, train.py, utils/solver.py): the symmetric KL loss between the
-batch's video-text logits and its same-label matrix, and AdamW with
-betas (0.9, 0.98), eps 1e-8 and weight decay on the weight matrices only.
+batch's video-text logits and its same-label matrix, AdamW with betas (0.9, 0.98),
+eps 1e-8 and weight decay on the weight matrices only (dap's default) or on every
+parameter (ActionCLIP's), and test.py's template ensemble.
 
 usage: ref_actionclip_finetune.py OUT_DIR
 writes OUT_DIR/inputs.pt and OUT_DIR/expected.pt (torch.save state dicts)."""
@@ -68,6 +69,32 @@ def main():
         optimizer.step()
     for name, p in module.named_parameters():
         expected["adamw." + name] = p.detach().clone()
+
+    # ActionCLIP's solver.py applies the weight decay to every parameter (dap's decay_all_parameters).
+    module_all = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.LayerNorm(4))
+    with torch.no_grad():
+        for name, p in module_all.named_parameters():
+            p.copy_(inputs["adamw." + name])
+    optimizer = torch.optim.AdamW(module_all.parameters(), lr=1e-2, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.2)
+    for step in range(3):
+        for name, p in module_all.named_parameters():
+            p.grad = inputs[f"adamw_grad{step}.{name}"].clone()
+        optimizer.step()
+    for name, p in module_all.named_parameters():
+        expected["adamw_all." + name] = p.detach().clone()
+
+    # test.py's validate: text features of every (template, class) pair, template-major
+    # (row k * C + c), similarity = 100 x normalised image @ text.T, viewed [b, K, C],
+    # softmax over the classes, mean over the K templates.
+    b, num_templates, classes, dim = 4, 3, 5, 8
+    image_features = torch.randn(b, dim)
+    text_features = F.normalize(torch.randn(num_templates * classes, dim), dim=-1)
+    image_normalised = image_features / image_features.norm(dim=-1, keepdim=True)
+    similarity = (100.0 * image_normalised @ text_features.T)
+    similarity = similarity.view(b, num_templates, -1).softmax(dim=-1).mean(dim=1)
+    inputs["video_embedding"] = image_features
+    inputs["template_embeddings"] = text_features.view(num_templates, classes, dim).permute(1, 0, 2).contiguous()
+    expected["template_ensemble"] = similarity
 
     os.makedirs(out, exist_ok=True)
     torch.save(inputs, os.path.join(out, "inputs.pt"))

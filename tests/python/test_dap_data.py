@@ -7,7 +7,8 @@
   refuses an index or shard of another format version;
 - for the same seed and epoch the views equal dap-views' (the C++ loader's
   ClipViewBuilder): frames, local frames and mask exactly, floats within 1e-5,
-  in every view mode;
+  in every view mode, and with fine-tuning's augmentation (finetune.augment) its draws
+  exactly;
 - ClipDataset gives the same items through DataLoader workers, and ShardStream
   splits the shard files over 2 ranks x 2 workers with every video read once;
 - the modules load adapter.pt (PAB and lock encoder), model.pt (linear and text
@@ -88,7 +89,7 @@ def make_exports(work):
             "lock": os.path.join(runs, "lock", "pretrain", "split1", "adapter.pt"),
             "linear": os.path.join(tiny, "finetune", "split1-seed0", "model.pt"),
             "text": os.path.join(runs, "text", "finetune", "split1-seed0", "model.pt"),
-            "checkpoint": os.path.join(checkpoints, sorted(os.listdir(checkpoints))[-1])}
+            "checkpoint": os.path.join(checkpoints, sorted(n for n in os.listdir(checkpoints) if n.endswith(".pt"))[-1])}
 
 
 def check_listing(folder):
@@ -159,6 +160,12 @@ def check_views(data, folder, settings_list, work):
                     "--views", settings.views]
             args += ["--mask-per-frame"] if settings.mask_per_frame else []
             args += [] if settings.jitter else ["--no-jitter"]
+            a = settings.augment
+            if a.kind != "none":
+                args += ["--augment", a.kind, "--augment-scales", *[repr(float(x)) for x in a.scales],
+                         "--max-distort", str(a.max_distort), "--flip", repr(a.flip), "--color-jitter",
+                         repr(a.color_jitter), "--brightness", repr(a.brightness), "--contrast", repr(a.contrast),
+                         "--saturation", repr(a.saturation), "--hue", repr(a.hue), "--grayscale", repr(a.grayscale)]
             result = subprocess.run(args, capture_output=True, text=True)
             if result.returncode != 0:
                 check(False, f"dap-views {flags}: exit {result.returncode} {result.stderr}")
@@ -171,7 +178,13 @@ def check_views(data, folder, settings_list, work):
                     same = same and list(f["local_frames"][:]) == mine.local_frames and list(f["mask"][:]) == mine.mask
                     for name in ("enhanced", "mixed", "local"):
                         worst = max(worst, float(np.abs(f[name][:] - getattr(mine, name)).max()))
-            check(same, f"{video.id} {flags}: the same frames and mask as the C++ loader")
+                if a.kind != "none":
+                    d = mine.augment
+                    same = same and list(f["augment_crop"][:]) == list(d.crop) and \
+                        list(f["augment_flags"][:]) == [d.flip, d.jitter, d.grayscale] and \
+                        list(f["augment_order"][:]) == d.order and \
+                        np.allclose(f["augment_factors"][:], [d.brightness, d.contrast, d.saturation, d.hue])
+            check(same, f"{video.id} {flags}: the same frames, mask and augmentation draws as the C++ loader")
             check(worst <= 1e-5, f"{video.id} {flags}: views within 1e-5 of the C++ loader's (max {worst:.3g})")
             compared += 1
     print(f"views compared with dap-views: {compared} clip/setting pairs")
@@ -276,12 +289,15 @@ def inside(work):
         dict(num_frames=4, size=32, local_size=16, patch_size=8),
         dict(num_frames=6, size=16, local_size=8, patch_size=4, mask_per_frame=True),
         dict(num_frames=4, size=32, local_size=16, patch_size=8, jitter=False),
-        dict(num_frames=4, size=24, patch_size=8, views="enhanced")], work)
+        dict(num_frames=4, size=24, patch_size=8, views="enhanced"),
+        dict(num_frames=4, size=24, patch_size=8, views="original", augment=dict(kind="actionclip"))], work)
     from dap_data import ShardSet
     real = ShardSet(paths["real"])
     check((real.height, real.width) == (48, 64) and len(real) == 3, "the real clips' shards: 3 videos at 48x64")
     check_views(real, paths["real"], [dict(num_frames=8, size=32, local_size=16, patch_size=8),
-                                      dict(num_frames=16, size=48, local_size=24, patch_size=16, views="original")],
+                                      dict(num_frames=16, size=48, local_size=24, patch_size=16, views="original"),
+                                      dict(num_frames=8, size=32, patch_size=16, views="enhanced",
+                                           augment=dict(kind="actionclip", color_jitter=1.0, grayscale=0.5))],
                 work)
     check_torch_data(paths["task"])
     check_exports(paths["exports"], work)

@@ -99,6 +99,7 @@ PY
 arid=$repo/runs/sweeps/arid/arid.json dailyda=$repo/runs/sweeps/dailyda/dailyda.json
 check "Table 1 (with Table 4's ARID rows) over three splits" paper_layout "$arid" "Table 1: ARID, fully supervised" 3 \
   "CLIP ViT-B/16 (ActionCLIP)" "CLIP ViT-B/16 + DAP" "R(2+1)D-34" "R(2+1)D-34 + DAP" \
+  "TimeSformer" "TimeSformer + DAP" \
   "R(2+1)D-34 + DAP, train encoder (Table 4)" "R(2+1)D-34 + DAP, lock encoder (Table 4)" -- Top-1 Top-5
 table4=("CLIP ViT-B/16 (ActionCLIP)" "CLIP ViT-B/16 + DAP" "CLIP ViT-B/16 + DAP, train encoder (Table 4)"
   "CLIP ViT-B/16 + DAP, lock encoder (Table 4)")
@@ -107,7 +108,7 @@ check "Table 2 over five seeds" paper_layout "$dailyda" "Table 2: Daily-DA, mult
 check "Table 3 with its Avg column over five seeds" paper_layout "$dailyda" "Table 3: Daily-DA, source-free (SFVDA)" 5 \
   "${table4[@]}" -- "K600->A11" "MIT->A11" "H51->A11" Avg
 check "the Markdown tables say what the seeds varied" log_has "$repo/runs/sweeps/dailyda/dailyda.md" "chain"
-check "the six ARID experiments share one preprocessed folder" \
+check "the eight ARID experiments share one preprocessed folder" \
   same "$(ls -d "$repo"/out/data/arid-* 2>/dev/null | wc -l)" 1
 check "every source model predicted A11 for every seed" \
   same "$(ls "$repo"/runs/dailyda_source_*/teacher_on_A11/seed*/predictions.h5 2>/dev/null | wc -l)" 20

@@ -101,7 +101,8 @@ config::ExperimentConfig text_head_config() {
 const std::vector<std::string> kClasses = {"drink", "jump", "pick"};
 
 TEST(ActionClipLockEncoder, ReadsClipFrameEmbeddingsAndMatchesThemWithoutProjection) {
-  const config::ExperimentConfig config = text_head_config();
+  config::ExperimentConfig config = text_head_config();
+  config.finetune.head.text.ensemble = "embeddings";  // scores against the mean class embeddings
   BuiltClassifier built = build_video_classifier(config, kClasses, "", /*seed=*/1);
   VideoClassifier& model = built.model;
   model->eval();
@@ -130,6 +131,39 @@ TEST(ActionClipLockEncoder, LayerWidthsDoNotApplyToTheEmbedding) {
   torch::NoGradGuard no_grad;
   built.model->eval();
   EXPECT_EQ(built.model->forward(torch::randn({3, 2, 3, 16, 16})).sizes(), (std::vector<int64_t>{3, 3}));
+}
+
+// Evaluation with head.text.ensemble = "probabilities" (the default): ActionCLIP's mean over
+// templates of each template's softmax; training (and "embeddings") the mean class embedding.
+TEST(ActionClipTemplates, EvaluationAveragesEachTemplatesProbabilities) {
+  const config::ExperimentConfig config = text_head_config();
+  ASSERT_EQ(config.finetune.head.text.ensemble, "probabilities");
+  BuiltClassifier built = build_video_classifier(config, kClasses, "", /*seed=*/4);
+  VideoClassifier& model = built.model;
+  torch::Tensor templates;
+  for (const auto& item : model->named_buffers()) {
+    if (item.key() == "template_embeddings") templates = item.value();
+  }
+  ASSERT_TRUE(templates.defined());
+  ASSERT_EQ(templates.sizes(), (std::vector<int64_t>{3, 3, 8}));
+  torch::NoGradGuard no_grad;
+  const torch::Tensor clip = torch::randn({2, 2, 3, 16, 16});
+  const torch::Tensor fused = model->adapter()->forward({model->backbone()->frame_embeddings(clip)});
+  torch::Tensor mean_probabilities = torch::zeros({2, 3});
+  for (int64_t k = 0; k < 3; ++k) {
+    mean_probabilities += torch::softmax(model->match_text(fused, templates.select(1, k)), 1) / 3.0;
+  }
+  model->eval();
+  const torch::Tensor scores = model->forward(clip);
+  EXPECT_TRUE(torch::allclose(torch::softmax(scores, 1), mean_probabilities, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(scores, torch::log(mean_probabilities), 1e-4, 1e-5));
+  // The class embeddings are the normalised mean of the templates'; training scores against them.
+  const torch::Tensor mean = torch::nn::functional::normalize(templates.mean(1),
+                                                              torch::nn::functional::NormalizeFuncOptions().dim(-1));
+  EXPECT_TRUE(torch::allclose(model->step_class_embeddings({0, 0, 0}), mean, 1e-6, 1e-6));
+  model->train();
+  EXPECT_TRUE(torch::allclose(model->forward(clip), model->match_text(fused, mean), 1e-5, 1e-5));
+  EXPECT_FALSE(torch::allclose(torch::softmax(model->forward(clip), 1), mean_probabilities, 1e-4, 1e-4));
 }
 
 TEST(ActionClipTextEncoder, TrainedWithPerStepTemplatesAndClassEmbeddingsFollowIt) {

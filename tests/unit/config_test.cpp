@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -517,7 +518,9 @@ TEST(ConfigRepoFiles, EveryShippedConfigBinds) {
   EXPECT_GE(files, 5);
 }
 
-// The configs of the paper's rows (lua/arid_*.lua, lua/dailyda_*.lua) run its protocol.
+// The configs of the paper's rows (lua/arid_*.lua, lua/dailyda_*.lua) run its protocol: every
+// number of paper 4.1 in every config, and where the paper is silent or ambiguous the choice
+// docs/METHOD.md documents (sections 4, 5 and 9).
 TEST(ConfigRepoFiles, PaperConfigsFollowThePapersProtocol) {
   const std::string base = repo_lua("base.lua");
   if (base.empty()) GTEST_SKIP() << "DAP_SOURCE_DIR is not set (run through ctest)";
@@ -527,56 +530,117 @@ TEST(ConfigRepoFiles, PaperConfigsFollowThePapersProtocol) {
     if (name.rfind("arid_", 0) == 0 || name.rfind("dailyda_", 0) == 0) paper.push_back(entry.path().string());
   }
   ASSERT_GE(paper.size(), 12u);
+  std::set<std::string> kinds;
   for (const auto& path : paper) {
     SCOPED_TRACE(path);
+    const std::string name = fs::path(path).stem().string();
+    const auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
     const ConfigTree tree = load_config(path, {});
     const auto c = bind_config<ExperimentConfig>(tree);
+    const auto& backbone = c.pretrain.backbone;
+    const auto& adapter = c.pretrain.adapter;
+    const bool r2plus1d = backbone.kind == "r2plus1d";
+    kinds.insert(backbone.kind);
     // A stored pool of at least two frames per segment, so jitter and the local view's own
     // frames exist, and the whole frame in the global views (no centre crop).
     EXPECT_GE(c.preprocess.sampling.num_frames, 2 * c.pretrain.views.num_frames);
     EXPECT_TRUE(c.pretrain.views.jitter);
     EXPECT_EQ(c.preprocess.resize.mode, "stretch");
-    // ActionCLIP's fine-tuning: CLIP's text encoder as the classifier, trained, its loss and AdamW.
+    // Paper 4.1: SCI as the enhancer.
+    EXPECT_EQ(c.preprocess.enhancer.name, "sci");
+    // Paper 4.1, the backbones: CLIP's ViT-B/16, DarkLight's R(2+1)D-34, TimeSformer's ViT-B/16.
+    if (backbone.kind == "clip_vit") {
+      EXPECT_EQ(backbone.clip.patch_size, 16);
+      EXPECT_EQ(backbone.clip.width, 768);
+      EXPECT_EQ(backbone.clip.layers, 12);
+      EXPECT_EQ(backbone.clip.heads, 12);
+    } else if (r2plus1d) {
+      EXPECT_EQ(backbone.r2plus1d.layers, (std::vector<int>{3, 4, 6, 3}));
+    } else {
+      EXPECT_EQ(backbone.kind, "timesformer");
+      EXPECT_EQ(backbone.timesformer.patch_size, 16);
+      EXPECT_EQ(backbone.timesformer.width, 768);
+      EXPECT_EQ(backbone.timesformer.layers, 12);
+    }
+    // Paper 4.1: 2 video-level tokens (prompts M); 2 temporal self-attention layers in the PAB
+    // with R(2+1)D-34, 6 with ViT-B/16 (TimeSformer is one). The lock encoder, with or without
+    // pretraining, is ActionCLIP's seqTransf (paper 4.5.1): 6 layers on every backbone.
+    EXPECT_EQ(adapter.num_prompts, 2);
+    EXPECT_EQ(adapter.temporal_layers, adapter.mode == "pab" && r2plus1d ? 2 : 6);
+    // Paper 4.1: 8 frames with ViT-B/16, 64 with R(2+1)D-34, sampled sparsely. Paper 3.1's
+    // views are 224 and 96 px; R(2+1)D keeps DarkLight's 112 px and the ratio: 48 (METHOD.md 9).
+    EXPECT_EQ(c.pretrain.views.num_frames, r2plus1d ? 64 : 8);
+    EXPECT_EQ(c.pretrain.views.size, r2plus1d ? 112 : 224);
+    EXPECT_EQ(c.pretrain.views.local_size, r2plus1d ? 48 : 96);
+    // Paper 4.1, stage 1: AdamW at 5e-5, batch 128, weight decay 0.04, the backbone frozen
+    // (but in Table 4's "train encoder" rows).
+    EXPECT_DOUBLE_EQ(c.pretrain.optim.lr, 5e-5);
+    EXPECT_EQ(c.pretrain.optim.global_batch, 128);
+    EXPECT_DOUBLE_EQ(c.pretrain.optim.weight_decay, 0.04);
+    EXPECT_DOUBLE_EQ(c.pretrain.optim.weight_decay_end, 0.04);
+    EXPECT_EQ(backbone.train_encoder, has("_train_encoder"));
+    // Paper 4.1: Eq. 7's tau = 0.1 "following DINO" (DINO's student temperature); the teacher
+    // has DINO's 0.04, no warm-up (METHOD.md 9); EMA momentum lambda from 0.996 to 1.
+    EXPECT_DOUBLE_EQ(c.pretrain.distillation.student_temp, 0.1);
+    EXPECT_DOUBLE_EQ(c.pretrain.distillation.teacher_temp, 0.04);
+    EXPECT_EQ(c.pretrain.distillation.warmup_teacher_temp_epochs, 0);
+    EXPECT_DOUBLE_EQ(c.pretrain.distillation.momentum_teacher, 0.996);
+    // Paper 4.1, stage 2: AdamW, 5e-6 for the pretrained parameters and 5e-5 for new modules,
+    // weight decay 0.2, batch 32 (frames: stage 1's views, the same keys).
+    EXPECT_DOUBLE_EQ(c.finetune.optim.lr_pretrained, 5e-6);
+    EXPECT_DOUBLE_EQ(c.finetune.optim.lr_new, 5e-5);
+    EXPECT_DOUBLE_EQ(c.finetune.optim.weight_decay, 0.2);
+    EXPECT_EQ(c.finetune.optim.global_batch, 32);
+    // The paper states no epoch count: dap's 30 for pretraining, 50 for fine-tuning (METHOD.md 4, 5).
+    EXPECT_EQ(c.pretrain.optim.epochs, 30);
+    EXPECT_EQ(c.finetune.optim.epochs, 50);
+    // Paper 4.1 / ActionCLIP's fine-tuning: CLIP's text encoder (12 layers, width 512, 8 heads)
+    // as the classifier, trained, its loss and AdamW.
     EXPECT_EQ(c.finetune.head.kind, "text");
+    EXPECT_EQ(c.finetune.head.text.encoder.layers, 12);
+    EXPECT_EQ(c.finetune.head.text.encoder.width, 512);
+    EXPECT_EQ(c.finetune.head.text.encoder.heads, 8);
     EXPECT_TRUE(c.finetune.head.text.train_encoder);
     EXPECT_EQ(c.finetune.loss, "actionclip_kl");
     EXPECT_EQ(c.finetune.optim.betas, (std::vector<double>{0.9, 0.98}));
-    EXPECT_EQ(c.finetune.optim.lr_text, 5e-6);
-    // Configs on pseudo-labels say which ones they keep.
+    EXPECT_DOUBLE_EQ(c.finetune.optim.lr_text, 5e-6);
+    // ActionCLIP's solver decays every parameter; its test averages each template's probabilities.
+    EXPECT_TRUE(c.finetune.optim.decay_all_parameters);
+    EXPECT_EQ(c.finetune.head.text.ensemble, "probabilities");
+    // Paper 3.3: the target rows train on pseudo-labels of every unlabelled target clip, unfiltered.
+    EXPECT_EQ(c.finetune.labels.source, has("_sfvda_") || has("_msvda") ? "pseudo" : "manifest");
     if (c.finetune.labels.source == "pseudo") {
+      EXPECT_EQ(c.finetune.labels.selection, "all");
       EXPECT_EQ(tree.origin_of("finetune.labels.selection").find("base.lua"), std::string::npos);
     }
-    // ActionCLIP's fusion: over the 512-d CLIP frame embeddings, 8 heads.
-    if (c.pretrain.adapter.mode == "lock_encoder" && c.pretrain.backbone.kind == "clip_vit") {
-      EXPECT_TRUE(c.pretrain.adapter.reads_embedding());
-      EXPECT_EQ(c.pretrain.adapter.width, 512);
-      EXPECT_EQ(c.pretrain.adapter.heads, 8);
+    // Rows without DAP (the baselines, the Daily-DA source models) fine-tune directly with a
+    // fresh ActionCLIP fusion (paper 4.5.1; docs/EXPERIMENTS.md); the DAP rows start from it.
+    const bool without_dap = has("_baseline") || has("_source_");
+    EXPECT_EQ(c.finetune.init_adapter, without_dap ? "none" : "pretrain");
+    EXPECT_EQ(adapter.mode, without_dap || has("_lock_encoder") ? "lock_encoder" : "pab");
+    // ActionCLIP's fusion on CLIP: over the 512-d CLIP frame embeddings, 8 heads.
+    if (adapter.mode == "lock_encoder" && backbone.kind == "clip_vit") {
+      EXPECT_TRUE(adapter.reads_embedding());
+      EXPECT_EQ(adapter.width, 512);
+      EXPECT_EQ(adapter.heads, 8);
     }
   }
-  // Paper 4.1: R(2+1)D-34 on ARID with CLIP's text encoder, 64 frames.
+  EXPECT_EQ(kinds, (std::set<std::string>{"clip_vit", "r2plus1d", "timesformer"}));
+  // Paper 4.1: R(2+1)D-34 on ARID with CLIP's text encoder.
   const auto r2plus1d = bind_config<ExperimentConfig>(load_config(repo_lua("arid_r2plus1d.lua"), {}));
   EXPECT_EQ(r2plus1d.pretrain.backbone.kind, "r2plus1d");
-  EXPECT_EQ(r2plus1d.pretrain.views.num_frames, 64);
   EXPECT_FALSE(r2plus1d.finetune.head.text.weights.empty());
   // Table 1's TimeSformer rows: the released K400 model's sizes and normalisation, 8 frames
-  // at 224, a PAB over its 12 blocks with 8 time steps, with and without DAP.
+  // at 224, the adaptation block over its 12 blocks with 8 time steps, with and without DAP.
   for (const char* name : {"arid_timesformer.lua", "arid_timesformer_baseline.lua"}) {
     const auto timesformer = bind_config<ExperimentConfig>(load_config(repo_lua(name), {}));
     EXPECT_EQ(timesformer.pretrain.backbone.kind, "timesformer") << name;
     EXPECT_EQ(timesformer.pretrain.backbone.timesformer.num_frames, 8) << name;
     EXPECT_EQ(timesformer.pretrain.backbone.timesformer.image_size, 224) << name;
-    EXPECT_EQ(timesformer.pretrain.views.num_frames, 8) << name;
     EXPECT_EQ(timesformer.pretrain.views.mean, (std::vector<double>{0.45, 0.45, 0.45})) << name;
     EXPECT_EQ(timesformer.pretrain.adapter.num_layers, 12) << name;
     EXPECT_EQ(timesformer.pretrain.adapter.num_frames, 8) << name;
     EXPECT_EQ(timesformer.pretrain.backbone.last_layer_frames(8), 8) << name;
-  }
-  EXPECT_EQ(bind_config<ExperimentConfig>(load_config(repo_lua("arid_timesformer_baseline.lua"), {})).finetune.init_adapter,
-            "none");
-  // The ActionCLIP rows (baseline, source models) use the embedding fusion.
-  for (const char* name : {"arid_clip_vit_baseline.lua", "dailyda_source_k600.lua", "dailyda_source_all.lua"}) {
-    EXPECT_TRUE(bind_config<ExperimentConfig>(load_config(repo_lua(name), {})).pretrain.adapter.reads_embedding())
-        << name;
   }
 }
 

@@ -56,20 +56,24 @@ struct TextHeadConfig {
   std::string vocab = "assets/clip/bpe_simple_vocab_16e6.txt.gz";
   double logit_scale = 100.0;
   bool train_encoder = false;
+  std::string ensemble = "probabilities";
 
   template <class V>
   void visit(V& v) {
     v.field("weights", weights, "CLIP archive or state dict holding the text encoder (empty: pretrain.backbone.weights)");
     v.section("encoder", encoder, "CLIP text encoder sizes; a weight file must match them");
     v.field("templates", templates,
-            "class prompts, \"{}\" replaced by the class name; the class embedding is the mean over templates "
-            "(ActionCLIP's 16)");
+            "class prompts, \"{}\" replaced by the class name (ActionCLIP's 16)");
     v.field("vocab", vocab, "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz)");
     v.field("logit_scale", logit_scale, "multiplier of the cosine similarities (CLIP: exp(4.6052) = 100)",
             Range{1e-3, 1e6});
     v.field("train_encoder", train_encoder,
             "fine-tune the text encoder too (at optim.lr_text; a random template per class each step, as "
             "ActionCLIP); false: class embeddings computed once and frozen");
+    v.choice("ensemble", ensemble, {"probabilities", "embeddings"},
+             "how the templates combine when a model is evaluated: probabilities: each template's softmax over "
+             "the classes, averaged over templates (ActionCLIP's test); embeddings: one embedding per class, the "
+             "mean of its templates' normalised text features (what training matches against)");
     v.require(!templates.empty(), "templates", "must list at least one template");
   }
 };
@@ -93,6 +97,7 @@ struct FinetuneOptimConfig : TrainingOptimConfig {
   double lr_text = 5e-6;
   double min_lr_fraction = 0.0;
   double label_smoothing = 0.0;
+  bool decay_all_parameters = false;
 
   FinetuneOptimConfig()
       : TrainingOptimConfig(/*global_batch=*/32, /*epochs=*/50, /*warmup_epochs=*/5, /*weight_decay=*/0.2,
@@ -108,6 +113,45 @@ struct FinetuneOptimConfig : TrainingOptimConfig {
     v.field("min_lr_fraction", min_lr_fraction, "learning rates end at this fraction of their peak (cosine)",
             Range{0, 1});
     v.field("label_smoothing", label_smoothing, "label smoothing of the cross-entropy", Range{0, 1});
+    v.field("decay_all_parameters", decay_all_parameters,
+            "weight decay on every parameter, biases and 1-D ones too (ActionCLIP); false: none on those (DINO)");
+  }
+};
+
+// ActionCLIP's training augmentation of the fine-tuning clips (METHOD.md 5), one
+// draw per clip for all its frames; the evaluation views are never augmented.
+struct AugmentConfig {
+  std::string kind = "none";
+  std::vector<double> scales = {1.0, 0.875, 0.75, 0.66};
+  int max_distort = 1;
+  double flip = 0.5;
+  double color_jitter = 0.8;
+  double brightness = 0.4;
+  double contrast = 0.4;
+  double saturation = 0.2;
+  double hue = 0.1;
+  double grayscale = 0.2;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("kind", kind, {"none", "actionclip"},
+             "none: the evaluation's view (resize, centre crop); actionclip: ActionCLIP's training transform "
+             "(multi-scale crop, flip, colour jitter, grayscale), drawn once per clip");
+    v.field("scales", scales,
+            "crop sides as fractions of the frame's shorter side (ActionCLIP's GroupMultiScaleCrop; a side within "
+            "3 px of views.size becomes views.size)",
+            Range{1e-3, 1});
+    v.field("max_distort", max_distort, "crop width and height come from scales at most this many places apart",
+            Range{0, 100});
+    v.field("flip", flip, "probability of a horizontal flip", Range{0, 1});
+    v.field("color_jitter", color_jitter,
+            "probability of colour jitter (brightness, contrast, saturation and hue in a random order)", Range{0, 1});
+    v.field("brightness", brightness, "brightness factor from U[max(0, 1-x), 1+x]", Range{0, 10});
+    v.field("contrast", contrast, "contrast factor from U[max(0, 1-x), 1+x]", Range{0, 10});
+    v.field("saturation", saturation, "saturation factor from U[max(0, 1-x), 1+x]", Range{0, 10});
+    v.field("hue", hue, "hue shift from U[-x, x] (a fraction of the colour circle)", Range{0, 0.5});
+    v.field("grayscale", grayscale, "probability of grayscale (luma 0.299 R + 0.587 G + 0.114 B)", Range{0, 1});
+    v.require(!scales.empty(), "scales", "must list at least one scale");
   }
 };
 
@@ -117,6 +161,7 @@ struct FinetuneConfig : TrainingRunSettings {
   std::string init_adapter = "pretrain";
   bool train_backbone = true;
   std::string input = "original";
+  AugmentConfig augment;
   ClassifierConfig head;
   std::string loss = "cross_entropy";
   FinetuneOptimConfig optim;
@@ -131,6 +176,7 @@ struct FinetuneConfig : TrainingRunSettings {
             "or a dap-finetune model.pt (its adaptation block), or \"none\" (fresh: the paper's baseline rows)");
     v.field("train_backbone", train_backbone, "fine-tune the backbone too (at lr_pretrained); false: frozen");
     v.choice("input", input, {"original", "enhanced"}, "which frames the classifier sees");
+    v.section("augment", augment, "training augmentation of the clips (evaluation: none)");
     v.section("head", head, "the classification head");
     v.choice("loss", loss, {"cross_entropy", "actionclip_kl"},
              "cross_entropy: over the classes; actionclip_kl: ActionCLIP's symmetric KL between the batch's "

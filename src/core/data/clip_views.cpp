@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "core/base/error.h"
@@ -170,7 +171,163 @@ std::vector<int> frame_pool(std::vector<int> a, const std::vector<int>& b) {
   return a;
 }
 
+// Torchvision's _blend of float images: ratio * a + (1 - ratio) * b, clamped to [0, 1].
+inline float blend(float a, float b, float ratio) { return std::clamp(ratio * a + (1.0f - ratio) * b, 0.0f, 1.0f); }
+
+inline float luma(float r, float g, float b) { return 0.299f * r + 0.587f * g + 0.114f * b; }
+
+// torchvision adjust_hue of one pixel: _rgb2hsv, h = (h + shift) mod 1, _hsv2rgb.
+void shift_hue(float& r, float& g, float& b, float shift) {
+  const float maxc = std::max({r, g, b}), minc = std::min({r, g, b});
+  const bool equal = maxc == minc;
+  const float cr = maxc - minc;
+  const float s = cr / (equal ? 1.0f : maxc);
+  const float divisor = equal ? 1.0f : cr;
+  const float rc = (maxc - r) / divisor, gc = (maxc - g) / divisor, bc = (maxc - b) / divisor;
+  // Selects rather than branches (the case depends on the pixel): no mispredictions.
+  const float from_r = bc - gc, from_g = 2.0f + rc - bc, from_b = 4.0f + gc - rc;
+  float h = maxc == r ? from_r : (maxc == g ? from_g : from_b);
+  // fmod(h / 6 + 1, 1), then torch's remainder (h + shift) % 1, without libm calls: h / 6 + 1
+  // lies in (0.8, 2) and h + shift in (-0.5, 1.5), where these subtractions are the exact ones.
+  h = h / 6.0f + 1.0f;
+  if (h >= 1.0f) h -= 1.0f;
+  h += shift;
+  h = h < 0.0f ? h + 1.0f : (h >= 1.0f ? h - 1.0f : h);
+  const float v = maxc, h6 = h * 6.0f;
+  const int sector = static_cast<int>(h6);  // floor: h6 >= 0
+  const float f = h6 - static_cast<float>(sector);
+  const float p = std::clamp(v * (1.0f - s), 0.0f, 1.0f);
+  const float q = std::clamp(v * (1.0f - s * f), 0.0f, 1.0f);
+  const float t = std::clamp(v * (1.0f - s * (1.0f - f)), 0.0f, 1.0f);
+  // torchvision's table of the six sectors, looked up rather than switched on.
+  const int i = sector % 6;
+  const float red[6] = {v, q, p, p, t, v}, green[6] = {t, v, v, q, p, p}, blue[6] = {p, p, t, v, v, q};
+  r = red[i];
+  g = green[i];
+  b = blue[i];
+}
+
+// (x - mean) / std per channel, in place, over [T, 3, plane].
+void normalise_frames(float* views, int frames, size_t plane, const ViewSettings& s) {
+  for (int t = 0; t < frames; ++t) {
+    for (int ch = 0; ch < 3; ++ch) {
+      float* __restrict line = views + (static_cast<size_t>(t) * 3 + ch) * plane;
+      const float mean = s.mean[ch], deviation = s.std[ch];
+      for (size_t i = 0; i < plane; ++i) line[i] = (line[i] - mean) / deviation;
+    }
+  }
+}
+
+void check_augment_settings(const ViewSettings& s) {
+  const AugmentSettings& a = s.augment;
+  const auto fail = [](const std::string& what) { throw InputError("view settings: augment " + what); };
+  if (a.kind != "none" && a.kind != "actionclip") {
+    fail("kind must be \"none\" or \"actionclip\", not \"" + a.kind + "\"");
+  }
+  if (!a.enabled()) return;
+  if (!s.single_view()) fail("needs a single view (views \"original\" or \"enhanced\"), not \"" + s.views + "\"");
+  if (a.scales.empty()) fail("scales must list at least one scale");
+  for (double scale : a.scales) {
+    if (!(scale > 0 && scale <= 1)) fail("scales must lie in (0, 1], not " + std::to_string(scale));
+  }
+  if (a.max_distort < 0) fail("max_distort must not be negative");
+  for (double p : {a.flip, a.color_jitter, a.grayscale}) {
+    if (!(p >= 0 && p <= 1)) fail("flip, color_jitter and grayscale are probabilities in [0, 1]");
+  }
+  for (double x : {a.brightness, a.contrast, a.saturation}) {
+    if (!(x >= 0)) fail("brightness, contrast and saturation must not be negative");
+  }
+  if (!(a.hue >= 0 && a.hue <= 0.5)) fail("hue must lie in [0, 0.5]");
+}
+
 }  // namespace
+
+std::vector<std::array<int, 2>> multi_scale_crop_sizes(int width, int height, int size,
+                                                       const std::vector<double>& scales, int max_distort) {
+  const int base = std::min(width, height);
+  std::vector<int> crop_w, crop_h;
+  for (double scale : scales) {
+    const int side = static_cast<int>(base * scale);  // Python's int(): truncation
+    const int snapped = std::abs(side - size) < 3 ? size : side;
+    crop_w.push_back(std::clamp(snapped, 1, width));
+    crop_h.push_back(std::clamp(snapped, 1, height));
+  }
+  std::vector<std::array<int, 2>> pairs;
+  for (size_t i = 0; i < crop_h.size(); ++i) {
+    for (size_t j = 0; j < crop_w.size(); ++j) {
+      if (std::abs(static_cast<int>(i) - static_cast<int>(j)) <= max_distort) pairs.push_back({crop_w[j], crop_h[i]});
+    }
+  }
+  return pairs;
+}
+
+std::vector<std::array<int, 2>> fixed_crop_offsets(int width, int height, int crop_width, int crop_height) {
+  const int ws = (width - crop_width) / 4, hs = (height - crop_height) / 4;
+  return {{0, 0},          {4 * ws, 0},      {0, 4 * hs},      {4 * ws, 4 * hs}, {2 * ws, 2 * hs},
+          {0, 2 * hs},     {4 * ws, 2 * hs}, {2 * ws, 4 * hs}, {2 * ws, 0},      {ws, hs},
+          {3 * ws, hs},    {ws, 3 * hs},     {3 * ws, 3 * hs}};
+}
+
+AugmentDraws draw_augmentation(int height, int width, int size, const AugmentSettings& a, std::mt19937_64& rng) {
+  AugmentDraws d;
+  const auto pairs = multi_scale_crop_sizes(width, height, size, a.scales, a.max_distort);
+  const auto [crop_w, crop_h] = pairs[random_below(rng, pairs.size())];
+  const auto offsets = fixed_crop_offsets(width, height, crop_w, crop_h);
+  const auto [left, top] = offsets[random_below(rng, offsets.size())];
+  d.top = top;
+  d.left = left;
+  d.height = crop_h;
+  d.width = crop_w;
+  d.flip = random_unit(rng) < a.flip;
+  d.jitter = random_unit(rng) < a.color_jitter;
+  const auto factor = [&](double x) {  // torchvision ColorJitter: U[max(0, 1 - x), 1 + x]
+    const double low = std::max(0.0, 1.0 - x);
+    return low + (1.0 + x - low) * random_unit(rng);
+  };
+  d.brightness = factor(a.brightness);
+  d.contrast = factor(a.contrast);
+  d.saturation = factor(a.saturation);
+  d.hue = -a.hue + 2.0 * a.hue * random_unit(rng);
+  std::vector<int> order{0, 1, 2, 3};
+  fisher_yates_shuffle(order, rng);
+  std::copy(order.begin(), order.end(), d.order.begin());
+  d.grayscale = random_unit(rng) < a.grayscale;
+  return d;
+}
+
+void augment_frame_colour(const AugmentDraws& d, float* frame, size_t plane) {
+  float* r = frame;
+  float* g = frame + plane;
+  float* b = frame + 2 * plane;
+  if (d.jitter) {
+    for (int op : d.order) {
+      if (op == 0 && d.brightness != 1.0) {  // blend with black
+        const float f = static_cast<float>(d.brightness);
+        for (size_t i = 0; i < 3 * plane; ++i) frame[i] = std::clamp(f * frame[i], 0.0f, 1.0f);
+      } else if (op == 1 && d.contrast != 1.0) {  // blend with the mean luma of the frame
+        double sum = 0;
+        for (size_t i = 0; i < plane; ++i) sum += luma(r[i], g[i], b[i]);
+        const float mean = static_cast<float>(sum / static_cast<double>(plane));
+        const float f = static_cast<float>(d.contrast);
+        for (size_t i = 0; i < 3 * plane; ++i) frame[i] = blend(frame[i], mean, f);
+      } else if (op == 2 && d.saturation != 1.0) {  // blend with the pixel's luma
+        const float f = static_cast<float>(d.saturation);
+        for (size_t i = 0; i < plane; ++i) {
+          const float gray = luma(r[i], g[i], b[i]);
+          r[i] = blend(r[i], gray, f);
+          g[i] = blend(g[i], gray, f);
+          b[i] = blend(b[i], gray, f);
+        }
+      } else if (op == 3 && d.hue != 0.0) {
+        const float shift = static_cast<float>(d.hue);
+        for (size_t i = 0; i < plane; ++i) shift_hue(r[i], g[i], b[i], shift);
+      }
+    }
+  }
+  if (d.grayscale) {
+    for (size_t i = 0; i < plane; ++i) r[i] = g[i] = b[i] = luma(r[i], g[i], b[i]);
+  }
+}
 
 uint64_t clip_view_seed(uint64_t seed, int64_t epoch, int64_t clip) {
   return mix_seed({seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(clip)});
@@ -223,6 +380,7 @@ ClipViewBuilder::ClipViewBuilder(const ShardDataset& data, const ViewSettings& s
   if (s.views != "all" && s.views != "original" && s.views != "enhanced") {
     fail("views must be \"all\", \"original\" or \"enhanced\", not \"" + s.views + "\"");
   }
+  check_augment_settings(s);
 }
 
 size_t ClipViewBuilder::view_floats() const {
@@ -248,6 +406,9 @@ ClipViews ClipViewBuilder::build(int64_t clip, uint64_t seed) const {
 }
 
 void ClipViewBuilder::global_view(int64_t clip, const std::vector<int>& frames, bool enhanced, float* out) const {
+  if (settings_.augment.enabled()) {
+    throw InputError("view settings: per-frame views (a feature cache) cannot be augmented per clip");
+  }
   const int height = data_.height(), width = data_.width(), shorter = std::min(height, width);
   const size_t frame_bytes = static_cast<size_t>(height) * width * 3;
   const std::vector<int> pool = frame_pool(frames, {});
@@ -257,7 +418,8 @@ void ClipViewBuilder::global_view(int64_t clip, const std::vector<int>& frames, 
                 resize_centre_crop_taps(settings_.size, width, shorter), settings_, out);
 }
 
-// Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l.
+// Random draws, in this order: frames of o/e, mask(s), frames of l, crop of l; in
+// single-view mode the frames, then (augment.kind != "none") the augmentation's.
 void ClipViewBuilder::build_into(int64_t clip, uint64_t seed, const ViewTargets& targets, ClipViews* draws) const {
   const ViewSettings& s = settings_;
   const ClipRecord& record = data_.record(clip);
@@ -273,7 +435,30 @@ void ClipViewBuilder::build_into(int64_t clip, uint64_t seed, const ViewTargets&
   if (s.single_view()) {
     const std::vector<int> pool = frame_pool(v.frames, {});
     const std::vector<uint8_t> pixels = data_.read_frames(clip, pool, s.views == "enhanced");
-    sample_frames(pick_frames(pixels, pool, v.frames, frame_bytes), width, rows, cols, s, targets.original);
+    const std::vector<const uint8_t*> picked = pick_frames(pixels, pool, v.frames, frame_bytes);
+    if (!s.augment.enabled()) {
+      sample_frames(picked, width, rows, cols, s, targets.original);
+      return;
+    }
+    // The crop resized to size x size (the flip: the column taps reversed), as the local view's crop.
+    const AugmentDraws& a = v.augment = draw_augmentation(height, width, s.size, s.augment, rng);
+    const std::vector<Tap> crop_rows =
+        axis_taps(s.size, a.top, static_cast<double>(a.height) / s.size, a.top, a.top + a.height - 1);
+    std::vector<Tap> crop_cols =
+        axis_taps(s.size, a.left, static_cast<double>(a.width) / s.size, a.left, a.left + a.width - 1);
+    if (a.flip) std::reverse(crop_cols.begin(), crop_cols.end());
+    if (!a.jitter && !a.grayscale) {
+      sample_frames(picked, width, crop_rows, crop_cols, s, targets.original);
+      return;
+    }
+    // Colour: on the [0, 1] values (mean 0, std 1 gives x / 255 exactly), then normalised.
+    ViewSettings unit = s;
+    unit.mean = {0.0f, 0.0f, 0.0f};
+    unit.std = {1.0f, 1.0f, 1.0f};
+    sample_frames(picked, width, crop_rows, crop_cols, unit, targets.original);
+    const size_t plane = static_cast<size_t>(s.size) * s.size;
+    for (int t = 0; t < s.num_frames; ++t) augment_frame_colour(a, targets.original + t * 3 * plane, plane);
+    normalise_frames(targets.original, s.num_frames, plane, s);
     return;
   }
   const int cells = (s.size / s.patch_size) * (s.size / s.patch_size);

@@ -1,5 +1,6 @@
 #include "core/models/video_classifier.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -20,7 +21,8 @@ VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config,
       num_templates_(static_cast<int64_t>(config.finetune.head.text.templates.size())),
       adapter_layers_(config.pretrain.adapter.num_layers),
       reads_embedding_(config.pretrain.adapter.reads_embedding()),
-      logit_scale_(config.finetune.head.text.logit_scale) {
+      logit_scale_(config.finetune.head.text.logit_scale),
+      ensemble_probabilities_(config.finetune.head.text.ensemble == "probabilities") {
   const int64_t width = config.pretrain.adapter.width;
   backbone_ = register_module("backbone", std::move(backbone));
   adapter_ = register_module("adapter", VideoAdapter(config.pretrain.adapter));
@@ -39,6 +41,7 @@ VideoClassifierImpl::VideoClassifierImpl(const config::ExperimentConfig& config,
                       ") when the adapter reads CLIP's embeddings");
   }
   class_embeddings = register_buffer("class_embeddings", torch::zeros({num_classes, embed}));
+  template_embeddings = register_buffer("template_embeddings", torch::zeros({num_classes, num_templates_, embed}));
   if (text.train_encoder) {
     text_encoder = register_module("text_encoder", ClipText(text.encoder));
     prompt_tokens = register_buffer(
@@ -58,7 +61,19 @@ torch::Tensor VideoClassifierImpl::to_text_space(const torch::Tensor& feature) {
 torch::Tensor VideoClassifierImpl::scores(const std::vector<torch::Tensor>& layer_features) {
   const torch::Tensor feature = video_feature(layer_features);
   if (!linear.is_empty()) return linear->forward(feature);
+  if (!is_training() && ensemble_probabilities_ && num_templates_ > 1) {
+    return template_ensemble_scores(to_text_space(feature), template_embeddings, logit_scale_);
+  }
   return match_text(to_text_space(feature), class_embeddings);
+}
+
+torch::Tensor template_ensemble_scores(const torch::Tensor& embedding, const torch::Tensor& templates,
+                                       double logit_scale) {
+  const torch::Tensor video = torch::nn::functional::normalize(
+      embedding.to(torch::kFloat), torch::nn::functional::NormalizeFuncOptions().dim(-1));
+  // [B, C, K]: every template of every class; the softmax runs over the classes of one template.
+  const torch::Tensor per_template = logit_scale * torch::einsum("be,cke->bck", {video, templates.to(torch::kFloat)});
+  return torch::logsumexp(torch::log_softmax(per_template, 1), 2) - std::log(static_cast<double>(templates.size(1)));
 }
 
 torch::Tensor VideoClassifierImpl::match_text(const torch::Tensor& embedding, const torch::Tensor& classes) const {
@@ -98,9 +113,11 @@ torch::Tensor VideoClassifierImpl::zero_shot(const torch::Tensor& clip) {
   return match_text(frames.mean(1), class_embeddings);
 }
 
-void VideoClassifierImpl::set_class_embeddings(const torch::Tensor& embeddings) {
+void VideoClassifierImpl::set_template_embeddings(const torch::Tensor& embeddings) {
   torch::NoGradGuard no_grad;
-  class_embeddings.copy_(embeddings);
+  template_embeddings.copy_(embeddings);
+  class_embeddings.copy_(torch::nn::functional::normalize(embeddings.mean(1),
+                                                          torch::nn::functional::NormalizeFuncOptions().dim(-1)));
 }
 
 void VideoClassifierImpl::set_prompt_tokens(const torch::Tensor& tokens) {
@@ -110,16 +127,13 @@ void VideoClassifierImpl::set_prompt_tokens(const torch::Tensor& tokens) {
 
 namespace {
 
-// The mean over templates of each class's normalised text features,
-// normalised: tokens [C, K, L] -> [C, embed_dim].
-torch::Tensor mean_template_embeddings(ClipText& encoder, const torch::Tensor& tokens) {
+// Each class's normalised text feature under each template: tokens [C, K, L] -> [C, K, embed_dim].
+torch::Tensor template_text_embeddings(ClipText& encoder, const torch::Tensor& tokens) {
   torch::NoGradGuard no_grad;
-  const auto normalize = [](const torch::Tensor& x, int64_t dim) {
-    return torch::nn::functional::normalize(x, torch::nn::functional::NormalizeFuncOptions().dim(dim));
-  };
   std::vector<torch::Tensor> rows;
   for (int64_t c = 0; c < tokens.size(0); ++c) {
-    rows.push_back(normalize(normalize(encoder->forward(tokens[c]), -1).mean(0), 0));
+    rows.push_back(torch::nn::functional::normalize(encoder->forward(tokens[c]),
+                                                    torch::nn::functional::NormalizeFuncOptions().dim(-1)));
   }
   return torch::stack(rows);
 }
@@ -160,7 +174,7 @@ void VideoClassifierImpl::refresh_class_embeddings() {
   if (text_encoder.is_empty()) return;
   const bool training = text_encoder->is_training();
   text_encoder->eval();
-  set_class_embeddings(mean_template_embeddings(text_encoder, prompt_tokens));
+  set_template_embeddings(template_text_embeddings(text_encoder, prompt_tokens));
   text_encoder->train(training);
 }
 
@@ -219,7 +233,7 @@ BuiltClassifier build_video_classifier(const config::ExperimentConfig& config,
       ClipText encoder(config.finetune.head.text.encoder);
       load_text_encoder(encoder, config);
       encoder->eval();
-      model->set_class_embeddings(mean_template_embeddings(encoder, tokens));
+      model->set_template_embeddings(template_text_embeddings(encoder, tokens));
     }
     if (model->init_projection_from_backbone() && !config.pretrain.backbone.weights.empty()) {
       for (const auto& item : model->named_parameters()) {

@@ -5,7 +5,10 @@
 // class-prompt embeddings of CLIP's text encoder, times logit_scale. The class
 // embeddings are a buffer, so a saved model classifies without running the
 // text encoder; with head.text.train_encoder the encoder is part of the model
-// and training draws one template per class each step.
+// and training draws one template per class each step. In eval mode with
+// head.text.ensemble = "probabilities" the scores are ActionCLIP's test-time
+// ensemble instead: each template's softmax over the classes, averaged over
+// the templates (returned as its logarithm, so a softmax of the scores gives it).
 #pragma once
 
 #include <cstdint>
@@ -31,8 +34,9 @@ class VideoClassifierImpl : public torch::nn::Module {
  public:
   // Registers `backbone` as "backbone", a fresh adapter as "adapter" and the head
   // (kind linear: "linear"; kind text: "text_ln" and "text_proj" unless the
-  // adapter reads CLIP's embeddings, the buffer "class_embeddings", zero until
-  // set, and with train_encoder "text_encoder" and the buffer "prompt_tokens").
+  // adapter reads CLIP's embeddings, the buffers "class_embeddings" and
+  // "template_embeddings", zero until set, and with train_encoder "text_encoder"
+  // and the buffer "prompt_tokens").
   VideoClassifierImpl(const config::ExperimentConfig& config, VideoBackbone backbone, int64_t num_classes);
 
   // clip [B, T, 3, H, W] -> class scores [B, C].
@@ -58,10 +62,11 @@ class VideoClassifierImpl : public torch::nn::Module {
   bool trains_text_encoder() const { return !text_encoder.is_empty(); }
   int64_t num_classes() const { return num_classes_; }
   int64_t num_templates() const { return num_templates_; }
-  // [C, embed_dim], rows L2-normalised.
-  void set_class_embeddings(const torch::Tensor& embeddings);
+  // Each template's text embedding of each class, [C, templates, embed_dim], rows
+  // L2-normalised; the class embeddings become their normalised mean over templates.
+  void set_template_embeddings(const torch::Tensor& embeddings);
   // With a trained text encoder: its BPE prompts [C, templates, context] and
-  // the class embeddings recomputed from it (the mean over templates).
+  // the template and class embeddings recomputed from it.
   void set_prompt_tokens(const torch::Tensor& tokens);
   void refresh_class_embeddings();
   ClipText& text_encoder_module() { return text_encoder; }
@@ -84,12 +89,14 @@ class VideoClassifierImpl : public torch::nn::Module {
   int64_t adapter_layers_;
   bool reads_embedding_;
   double logit_scale_;
+  bool ensemble_probabilities_;
   VideoBackbone backbone_{nullptr};
   VideoAdapter adapter_{nullptr};
   torch::nn::Linear linear{nullptr};
   Float32LayerNorm text_ln{nullptr};
   torch::nn::Linear text_proj{nullptr};
   torch::Tensor class_embeddings;
+  torch::Tensor template_embeddings;
   ClipText text_encoder{nullptr};
   torch::Tensor prompt_tokens;
 };
@@ -101,6 +108,13 @@ struct BuiltClassifier {
   VideoClassifier model{nullptr};
   std::set<std::string> pretrained;  // parameter names
 };
+// ActionCLIP's test-time class scores (its test.py): `embedding` [B, E] (normalised
+// here) against each template's class embeddings `templates` [C, K, E] times
+// logit_scale, a softmax over the classes per template, the mean over templates;
+// returned as its logarithm [B, C] (a softmax of it gives the mean back).
+torch::Tensor template_ensemble_scores(const torch::Tensor& embedding, const torch::Tensor& templates,
+                                       double logit_scale);
+
 // Parameters of the trained text encoder have their own learning rate.
 bool is_text_encoder_parameter(const std::string& name);
 

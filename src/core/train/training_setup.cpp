@@ -107,17 +107,33 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, doubl
   return make_adamw(module, std::vector<double>{lr}, optim, {});
 }
 
-void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay) {
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay,
+                                 bool decay_all_parameters) {
   auto& groups = optimizer.param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
     auto& options = static_cast<torch::optim::AdamWOptions&>(groups[g].options());
     options.lr(lrs.at(g / 2));
-    options.weight_decay(g % 2 == 0 ? weight_decay : 0.0);
+    options.weight_decay(g % 2 == 0 || decay_all_parameters ? weight_decay : 0.0);
   }
 }
 
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay) {
   set_learning_rate_and_decay(optimizer, std::vector<double>{lr}, weight_decay);
+}
+
+AugmentSettings augment_settings(const config::AugmentConfig& c) {
+  AugmentSettings s;
+  s.kind = c.kind;
+  s.scales = c.scales;
+  s.max_distort = c.max_distort;
+  s.flip = c.flip;
+  s.color_jitter = c.color_jitter;
+  s.brightness = c.brightness;
+  s.contrast = c.contrast;
+  s.saturation = c.saturation;
+  s.hue = c.hue;
+  s.grayscale = c.grayscale;
+  return s;
 }
 
 ViewSettings view_settings(const config::ViewsConfig& c, const std::string& views) {

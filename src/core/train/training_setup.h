@@ -44,14 +44,18 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, doubl
 void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, double lr, double weight_decay);
 // The same with several learning-rate sets (fine-tuning: pretrained and new
 // parameters): set_of(name) picks a parameter's set s < lrs.size(); set s
-// becomes groups 2s (with weight decay) and 2s+1 (biases and 1-D parameters, none).
+// becomes groups 2s (with weight decay) and 2s+1 (biases and 1-D parameters: none, or the same
+// decay with decay_all_parameters, as ActionCLIP).
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& module, const std::vector<double>& lrs,
                                                 const config::TrainingOptimConfig& optim,
                                                 const std::function<size_t(const std::string&)>& set_of);
-void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay);
+void set_learning_rate_and_decay(torch::optim::AdamW& optimizer, const std::vector<double>& lrs, double weight_decay,
+                                 bool decay_all_parameters = false);
 
 // The loader's view settings for `views` ("all", "original" or "enhanced").
 ViewSettings view_settings(const config::ViewsConfig& config, const std::string& views = "all");
+// Fine-tuning's training augmentation (finetune.augment) for ViewSettings::augment.
+AugmentSettings augment_settings(const config::AugmentConfig& config);
 
 struct DeviceViews {
   torch::Tensor global;  // o, e, m stacked view-major: [3B, T, 3, size, size]

@@ -12,12 +12,14 @@ return {
   pretrain = {
     backbone = {
       weights = "",  -- random initialisation: the released weights are not here
-      -- Every backbone layer 8 wide, so one adapter.input_widths fits CLIP and R(2+1)D.
+      -- Every backbone layer 8 wide, so one adapter.input_widths fits CLIP, R(2+1)D and TimeSformer.
       clip = { image_size = 16, patch_size = 8, width = 8, layers = 4, heads = 2, output_dim = 16 },
       r2plus1d = { layers = { 1, 1, 1, 1 }, widths = { 8, 8, 8, 8 }, stem_mid_width = 8, stem_width = 8,
                    num_classes = 0, input_size = 16 },
+      timesformer = { image_size = 16, num_frames = 2, patch_size = 8, width = 8, layers = 4, heads = 2,
+                      mlp_ratio = 2, num_classes = 0 },
     },
-    -- num_frames = 0: what the backbone gives (CLIP 2 steps for 2 frames, R(2+1)D 1).
+    -- num_frames = 0: what the backbone gives (CLIP and TimeSformer 2 steps for 2 frames, R(2+1)D 1).
     adapter = { width = 16, num_layers = 4, input_widths = { 8, 8, 8, 8 }, num_frames = 0,
                 temporal_layers = 1, heads = 2, mlp_ratio = 2 },
     head = { hidden_dim = 32, bottleneck_dim = 16, out_dim = 64 },
