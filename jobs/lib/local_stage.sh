@@ -1,8 +1,12 @@
 # The body every jobs/local/<stage>.sh shares, sourced from it:
 #   dap_local_stage STAGE [-n RANKS] CONFIG [key.path=value ...]
 # Runs bin/dap-STAGE with mpirun on this machine from the repository root (paths in the
-# config and in overrides are relative to it). Environment: DAP_BUILD_DIR (default
+# config and in overrides are relative to it); a known non-zero exit status gets one line
+# saying what it means (jobs/lib/exit_codes.sh). Environment: DAP_BUILD_DIR (default
 # <repo>/build).
+
+# shellcheck source=jobs/lib/exit_codes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/exit_codes.sh"
 
 dap_local_stage() {
   local stage=$1
@@ -60,5 +64,8 @@ dap_local_stage() {
   echo "== in $repo: mpirun --bind-to none -np $ranks $bin --config $config $*"
   # --bind-to none: Open MPI pins each rank to one core when ranks <= 2, which would make
   # the config's thread counts (pretrain.threads) useless.
-  mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$ranks" "$bin" --config "$config" "$@"
+  local status=0
+  mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$ranks" "$bin" --config "$config" "$@" || status=$?
+  dap_explain_exit "$stage" "$status"
+  return "$status"
 }

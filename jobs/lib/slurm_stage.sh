@@ -4,12 +4,16 @@
 # It checks it runs under Slurm, finds bin/dap-STAGE, pins threads, launches one
 # MPI rank per task and, when the stage exits 75 (checkpoint saved after SIGUSR1 /
 # SIGTERM, see jobs/slurm/pretrain.sbatch), requeues the job so it continues.
-# Environment: DAP_BUILD_DIR (default $SLURM_SUBMIT_DIR/build); DAP_LAUNCHER: auto
+# Any other known non-zero status gets one line saying what it means (jobs/lib/exit_codes.sh:
+# 74, out of disk space, is not requeued). Environment: DAP_BUILD_DIR (default $SLURM_SUBMIT_DIR/build); DAP_LAUNCHER: auto
 # (default: srun --mpi=pmix where Slurm has the PMIx plugin, else mpirun), srun or
 # mpirun; DAP_OVERSUBSCRIBE=1 lets mpirun start more ranks than allocated cores (off:
 # it would hide a wrong allocation); DAP_THREADS_PER_RANK (default $SLURM_CPUS_PER_TASK
 # or 1); DAP_MAX_REQUEUES (default 10): automatic requeues after which a job that keeps
 # stopping at its time limit fails instead (exit 75 kept).
+
+# shellcheck source=jobs/lib/exit_codes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/exit_codes.sh"
 
 dap_slurm_stage() {
   local stage=$1
@@ -88,6 +92,7 @@ dap_slurm_stage() {
   trap - USR1 TERM
 
   echo "== dap-$stage: job $SLURM_JOB_ID finished $(date '+%F %T') with exit status $status"
+  dap_explain_exit "$stage" "$status"
   if ((status == 75)); then
     local restarts=${SLURM_RESTART_COUNT:-0} limit=${DAP_MAX_REQUEUES:-10}
     if ((restarts >= limit)); then

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/base/log.h"
+#include "core/dist/shared_failure.h"
 #include "core/io/png_image.h"
 #include "core/results/plots.h"
 #include "core/run/run_layout.h"
@@ -42,10 +43,7 @@ void plot_training_curves(const std::vector<std::string>& runs, const std::strin
   write_png(file, plot_lines(curves, options));
 }
 
-}  // namespace
-
-int run_aggregate(const StageContext& stage) {
-  if (!stage.mpi.is_root()) return 0;
+int aggregate_on_root(const StageContext& stage) {
   const auto& config = stage.config;
   const auto runs = aggregated_runs(config);
   const std::string output = results_folder(config);
@@ -57,6 +55,13 @@ int run_aggregate(const StageContext& stage) {
   spdlog::info("{} results of {} run folder(s) aggregated into {}/{}.md, .csv and .json", results.size(), runs.size(),
                output, config.evaluate.aggregate.name);
   return 0;
+}
+
+}  // namespace
+
+int run_aggregate(const StageContext& stage) {
+  if (!stage.mpi.is_root()) return 0;
+  return alone_on_root([&] { return aggregate_on_root(stage); });
 }
 
 }  // namespace dap

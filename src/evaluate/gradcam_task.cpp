@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +13,8 @@
 
 #include "core/base/log.h"
 #include "core/data/clip_selection.h"
+#include "core/dist/shared_failure.h"
+#include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
 #include "core/results/plots.h"
 #include "core/run/run_layout.h"
@@ -41,10 +42,7 @@ std::string file_safe(std::string text) {
   return text;
 }
 
-}  // namespace
-
-int run_gradcam(const StageContext& stage) {
-  if (!stage.mpi.is_root()) return 0;
+int gradcam_on_root(const StageContext& stage) {
   const auto& config = stage.config;
   const auto& c = config.evaluate;
   const ShardDataset data(clip_set_folders(c.data, config.preprocess));
@@ -61,7 +59,7 @@ int run_gradcam(const StageContext& stage) {
   const ViewSettings settings = evaluation_views(config);
   const ClipViewBuilder builder(data, settings);
   const fs::path folder = evaluate_folder(config);
-  fs::create_directories(folder);
+  create_folder(folder.string());
   nlohmann::ordered_json maps = nlohmann::ordered_json::array();
   const int shown = std::min(c.gradcam.frames, settings.num_frames);
   const size_t clips = std::min<size_t>(c.gradcam.clips, selection.clips.size());
@@ -107,9 +105,16 @@ int run_gradcam(const StageContext& stage) {
     entry["png"] = file;
     maps.push_back(entry);
   }
-  std::ofstream(folder / "gradcam.json") << maps.dump() << "\n";
+  write_text_file((folder / "gradcam.json").string(), maps.dump() + "\n");
   spdlog::info("Grad-CAM of {} clip(s) ({} model(s)) written to {}", clips, models.size(), folder.string());
   return 0;
+}
+
+}  // namespace
+
+int run_gradcam(const StageContext& stage) {
+  if (!stage.mpi.is_root()) return 0;
+  return alone_on_root([&] { return gradcam_on_root(stage); });
 }
 
 }  // namespace dap

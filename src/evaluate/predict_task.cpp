@@ -5,13 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include <torch/torch.h>
 
 #include "core/base/log.h"
 #include "core/data/clip_selection.h"
 #include "core/dist/mpi_context.h"
+#include "core/dist/shared_failure.h"
+#include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
 #include "core/results/classification_metrics.h"
 #include "core/results/plots.h"
@@ -24,6 +25,53 @@
 namespace fs = std::filesystem;
 
 namespace dap {
+namespace {
+
+// predictions.h5, metrics.json and confusion.png from every rank's scores (rank 0).
+void write_results(const StageContext& stage, const EvaluatedModel& model, const ClipSelection& selection,
+                   const ShardDataset& data, const std::vector<std::string>& gathered, int64_t classes) {
+  const auto& config = stage.config;
+  const auto& c = config.evaluate;
+  Predictions p;
+  p.class_names = model.class_names;
+  p.config = stage.resolved_config;
+  p.model = model.description;
+  p.scores.resize(selection.clips.size() * classes);
+  for (const auto& part : gathered) {
+    const auto json = nlohmann::json::parse(part);
+    const auto pos = json["positions"].get<std::vector<int64_t>>();
+    const auto scores = json["scores"].get<std::vector<float>>();
+    for (size_t i = 0; i < pos.size(); ++i) {
+      std::copy_n(scores.begin() + i * classes, classes, p.scores.begin() + pos[i] * classes);
+    }
+  }
+  for (int64_t clip : selection.clips) {
+    p.video_ids.push_back(data.record(clip).id);
+    p.labels.push_back(data.record(clip).label);
+  }
+  const fs::path folder = evaluate_folder(config);
+  create_folder(folder.string());
+  write_text_file((folder / "config.lua").string(), stage.resolved_config);
+  write_predictions((folder / "predictions.h5").string(), p);
+  const ClassificationMetrics metrics = compute_classification_metrics(p);
+  nlohmann::ordered_json json;
+  json["result"] = result_label(c.result.table, c.result.row, c.result.column, folder.filename().string(),
+                                config.run.seed_scope);
+  json["model"] = model.description;
+  const nlohmann::ordered_json metric_values = metrics_to_json(metrics, p.class_names);
+  for (const auto& item : metric_values.items()) json[item.key()] = item.value();
+  write_text_file((folder / "metrics.json").string(), json.dump(2) + "\n");
+  ConfusionOptions figure;
+  figure.class_names = p.class_names;
+  figure.title = fmt::format("{} {}: top-1 {:.1f}% on {} clips", config.run.name, folder.filename().string(),
+                             metrics.top1, metrics.count);
+  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
+  spdlog::info("{} labelled clips: top-1 {:.2f}%, top-{} {:.2f}%, mean class accuracy {:.2f}%; written to {}",
+               metrics.count, metrics.top1, metrics.top_k, metrics.top5, metrics.mean_class_accuracy,
+               folder.string());
+}
+
+}  // namespace
 
 int run_predict(const StageContext& stage) {
   const auto& config = stage.config;
@@ -58,45 +106,8 @@ int run_predict(const StageContext& stage) {
     local_scores.insert(local_scores.end(), begin, begin + scores.numel());
   }
   const auto gathered = gather_strings(nlohmann::json({{"positions", positions}, {"scores", local_scores}}).dump());
-  if (!root) return 0;
-
-  Predictions p;
-  p.class_names = model.class_names;
-  p.config = stage.resolved_config;
-  p.model = model.description;
-  p.scores.resize(selection.clips.size() * classes);
-  for (const auto& part : gathered) {
-    const auto json = nlohmann::json::parse(part);
-    const auto pos = json["positions"].get<std::vector<int64_t>>();
-    const auto scores = json["scores"].get<std::vector<float>>();
-    for (size_t i = 0; i < pos.size(); ++i) {
-      std::copy_n(scores.begin() + i * classes, classes, p.scores.begin() + pos[i] * classes);
-    }
-  }
-  for (int64_t clip : selection.clips) {
-    p.video_ids.push_back(data.record(clip).id);
-    p.labels.push_back(data.record(clip).label);
-  }
-  const fs::path folder = evaluate_folder(config);
-  fs::create_directories(folder);
-  std::ofstream(folder / "config.lua") << stage.resolved_config;
-  write_predictions((folder / "predictions.h5").string(), p);
-  const ClassificationMetrics metrics = compute_classification_metrics(p);
-  nlohmann::ordered_json json;
-  json["result"] = result_label(c.result.table, c.result.row, c.result.column, folder.filename().string(),
-                                config.run.seed_scope);
-  json["model"] = model.description;
-  const nlohmann::ordered_json metric_values = metrics_to_json(metrics, p.class_names);
-  for (const auto& item : metric_values.items()) json[item.key()] = item.value();
-  std::ofstream(folder / "metrics.json") << json.dump(2) << "\n";
-  ConfusionOptions figure;
-  figure.class_names = p.class_names;
-  figure.title = fmt::format("{} {}: top-1 {:.1f}% on {} clips", config.run.name, folder.filename().string(),
-                             metrics.top1, metrics.count);
-  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
-  spdlog::info("{} labelled clips: top-1 {:.2f}%, top-{} {:.2f}%, mean class accuracy {:.2f}%; written to {}",
-               metrics.count, metrics.top1, metrics.top_k, metrics.top5, metrics.mean_class_accuracy,
-               folder.string());
+  // Rank 0 writes; the others wait to learn whether the results fitted on the disk.
+  write_on_root(root, [&] { write_results(stage, model, selection, data, gathered, classes); });
   return 0;
 }
 

@@ -12,7 +12,9 @@
 #include <utility>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
 #include "core/io/csv.h"
+#include "core/io/disk_space.h"
 
 namespace dap {
 namespace {
@@ -97,7 +99,10 @@ std::string write_temporary(const std::string& path, const std::string& text) {
   out << text;
   out.close();
   if (!out) {
+    // Asked before the removal frees the space.
+    const int space = out_of_space_errno(std::filesystem::path(path).parent_path().string());
     std::remove(temporary.c_str());
+    if (space != 0) throw out_of_space_error(path, space);
     throw Error("cannot write results file '" + temporary + "'");
   }
   return temporary;
@@ -248,9 +253,8 @@ nlohmann::ordered_json render_json(const std::vector<ResultTable>& tables) {
 
 void write_result_tables(const std::string& directory, const std::string& name,
                          const std::vector<ResultTable>& tables) {
+  create_folder(directory);
   std::error_code failed;
-  std::filesystem::create_directories(directory, failed);
-  if (failed) throw Error("cannot create results directory '" + directory + "': " + failed.message());
   const std::string stem = (std::filesystem::path(directory) / name).string();
   const std::vector<std::pair<std::string, std::string>> files = {
       {stem + ".md", render_markdown(tables)},

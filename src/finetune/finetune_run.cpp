@@ -15,10 +15,12 @@
 #include "core/data/batch_loader.h"
 #include "core/data/clip_selection.h"
 #include "core/data/test_clip_guard.h"
+#include "core/dist/shared_failure.h"
 #include "core/models/adapter_file.h"
 #include "core/models/video_classifier.h"
 #include "core/results/predictions_file.h"
 #include "core/run/run_layout.h"
+#include "core/train/batch_gather.h"
 #include "core/train/gradient_averager.h"
 #include "core/train/mixed_precision.h"
 #include "core/train/schedules.h"
@@ -60,10 +62,13 @@ std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, con
   settings.k_per_class = c.k_per_class;
   settings.temperature = c.temperature;
   const auto labels = select_pseudo_labels(teacher, settings);
-  if (root) {
-    const auto accuracy = pseudo_label_accuracy(labels, teacher.video_ids, teacher.labels);
+  // Every rank takes part: a full disk ends all of them alike (shared_failure.h).
+  write_on_root(root, [&] {
     fs::create_directories(folder);
     write_pseudo_labels((fs::path(folder) / "pseudo_labels.csv").string(), labels);
+  });
+  if (root) {
+    const auto accuracy = pseudo_label_accuracy(labels, teacher.video_ids, teacher.labels);
     const std::string rule = c.selection == "all"         ? "all"
                              : c.selection == "threshold" ? "threshold " + std::to_string(c.threshold)
                                                           : "topk_per_class " + std::to_string(c.k_per_class);
@@ -203,16 +208,28 @@ std::unique_ptr<BatchLoader> FinetuneTask::start(int64_t first_step, int64_t end
                  c_.head.kind, text, c_.loss, adapter.empty() ? "fresh" : adapter,
                  c_.train_backbone ? "trained" : "frozen", built_.pretrained.size(), c_.optim.lr_pretrained,
                  c_.optim.lr_new);
+    if (c_.augment.kind != "none") {
+      std::string scales;
+      for (double scale : c_.augment.scales) scales += (scales.empty() ? "" : "/") + fmt::format("{}", scale);
+      spdlog::info("training augmentation {}: crops of scales {} (max_distort {}), flip p {}, colour jitter p {} "
+                   "(brightness {}, contrast {}, saturation {}, hue {}), grayscale p {}; one draw per clip",
+                   c_.augment.kind, scales, c_.augment.max_distort, c_.augment.flip,
+                   c_.augment.color_jitter, c_.augment.brightness, c_.augment.contrast, c_.augment.saturation,
+                   c_.augment.hue, c_.augment.grayscale);
+    }
   }
-  return std::make_unique<BatchLoader>(data_, *sampler_, view_settings(stage_.config.pretrain.views, c_.input),
-                                       static_cast<uint64_t>(c_.seed), first_step, end_step, c_.loader.workers,
-                                       c_.loader.prefetch, selection_.labels);
+  // The training transform (finetune.augment); the evaluation's views stay un-augmented.
+  ViewSettings views = view_settings(stage_.config.pretrain.views, c_.input);
+  views.augment = augment_settings(c_.augment);
+  return std::make_unique<BatchLoader>(data_, *sampler_, views, static_cast<uint64_t>(c_.seed), first_step, end_step,
+                                       c_.loader.workers, c_.loader.prefetch, selection_.labels);
 }
 
 double FinetuneTask::train_step(const Batch& batch) {
   const int64_t epoch = run_.step / sampler_->steps_per_epoch();
   const double factor = lr_factor_[static_cast<size_t>(run_.step)];
-  set_learning_rate_and_decay(*optimizer_, learning_rates(factor), c_.optim.weight_decay);
+  set_learning_rate_and_decay(*optimizer_, learning_rates(factor), c_.optim.weight_decay,
+                              c_.optim.decay_all_parameters);
   model_->train();
   // BatchNorm statistics stay as pretrained; a backbone trained from scratch has none yet, so
   // there they follow the batches (without, R(2+1)D from scratch sits at chance for hundreds of steps).
@@ -225,7 +242,9 @@ double FinetuneTask::train_step(const Batch& batch) {
   const double local_loss = loss.item<double>();
   run_.check_finite(local_loss, epoch);
   optimizer_->zero_grad();
-  loss.backward();
+  // The KL loss is the global batch's on every rank, with gradients through this rank's
+  // rows only: times the rank count, the averaged gradient is the global one (batch_gather.h).
+  (c_.loss == "actionclip_kl" ? loss * stage_.mpi.size() : loss).backward();
   averager_->average();
   if (c_.optim.clip_grad > 0) clip_gradients_per_parameter(trainable_parameters(*model_), c_.optim.clip_grad);
   optimizer_->step();
@@ -254,7 +273,12 @@ torch::Tensor FinetuneTask::class_scores_and_loss(const torch::Tensor& clips, co
   }
   logits = logits.to(torch::kFloat);  // the loss in float32
   if (c_.loss == "actionclip_kl") {
-    loss = actionclip_kl_loss(logits.index_select(1, labels), labels);  // column j: the text of clip j's class
+    // Every clip of the global batch against every other, as one process with the whole batch.
+    const int rank = stage_.mpi.rank(), ranks = stage_.mpi.size();
+    const torch::Tensor all_logits = gather_batch_rows(logits, *reducer_, rank, ranks);
+    const torch::Tensor all_labels =
+        gather_batch_rows(labels.to(torch::kFloat).unsqueeze(1), *reducer_, rank, ranks).squeeze(1).to(torch::kLong);
+    loss = actionclip_kl_loss(all_logits.index_select(1, all_labels), all_labels);  // column j: clip j's class text
   } else {
     loss = torch::nn::functional::cross_entropy(
         logits, labels, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(c_.optim.label_smoothing));

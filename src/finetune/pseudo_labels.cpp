@@ -8,9 +8,11 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <unordered_map>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
 #include "core/io/csv.h"
 #include "core/results/classification_metrics.h"
 
@@ -87,22 +89,12 @@ std::vector<PseudoLabel> select_pseudo_labels(const Predictions& p, const Pseudo
 }
 
 void write_pseudo_labels(const std::string& path, const std::vector<PseudoLabel>& labels) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << "id,label,confidence\n";
-    for (const auto& l : labels) {
-      out << csv_field(l.video_id) << ',' << l.label << ',' << shortest_decimal(l.confidence) << '\n';
-    }
-    out.close();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw Error("cannot write pseudo-labels '" + path + "'");
-    }
+  std::ostringstream out;
+  out << "id,label,confidence\n";
+  for (const auto& l : labels) {
+    out << csv_field(l.video_id) << ',' << l.label << ',' << shortest_decimal(l.confidence) << '\n';
   }
-  std::error_code failed;
-  std::filesystem::rename(temporary, path, failed);
-  if (failed) throw Error("cannot write pseudo-labels '" + path + "': " + failed.message());
+  write_text_file(path, out.str());  // whole or not at all; a full disk names the file
 }
 
 std::vector<PseudoLabel> read_pseudo_labels(const std::string& path) {

@@ -18,6 +18,8 @@
 #include "core/config/config_binding.h"
 #include "core/data/manifest.h"
 #include "core/dist/shared_counters.h"
+#include "core/dist/shared_failure.h"
+#include "core/io/atomic_file.h"
 #include "core/io/folder_lock.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
@@ -27,6 +29,7 @@
 #include "core/models/torch_threads.h"
 #include "core/run/run_layout.h"
 #include "preprocess/rank_worker.h"
+#include "preprocess/space_estimate.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -35,7 +38,14 @@ namespace dap {
 namespace {
 
 // Counters shared by all ranks (on rank 0).
-enum Counter { kNextVideo = 0, kVideosDone = 1, kFramesDone = 2, kCounterCount = 3 };
+enum Counter {
+  kNextVideo = 0,
+  kVideosDone = 1,
+  kFramesDone = 2,
+  kOutOfSpace = 3,     // raised by a rank whose disk filled up: the others stop claiming videos
+  kSpaceReported = 4,  // raised by the rank that reports the disk space estimate
+  kCounterCount = 5
+};
 
 std::vector<std::string> class_names_of(const config::PreprocessConfig& c) {
   if (!c.data.class_names.empty() || c.data.class_map.empty()) return c.data.class_names;
@@ -107,8 +117,8 @@ void merge_rank_reports(const std::vector<std::string>& reports, ShardIndex* ind
 void write_run_record(const StageContext& stage, const std::string& folder, const ShardIndex& index,
                       double seconds) {
   const fs::path run_dir = stage_folder(stage.config, "preprocess");
-  fs::create_directories(run_dir);
-  std::ofstream(run_dir / "config.lua") << stage.resolved_config;
+  create_folder(run_dir.string());
+  write_text_file((run_dir / "config.lua").string(), stage.resolved_config);
   const json summary = {{"shard_folder", fs::absolute(folder).string()},
                         {"videos", index.video_count()},
                         {"frames", index.frame_count()},
@@ -116,7 +126,7 @@ void write_run_record(const StageContext& stage, const std::string& folder, cons
                         {"failures", index.failures.size()},
                         {"seconds", seconds},
                         {"ranks", stage.mpi.size()}};
-  std::ofstream(run_dir / "summary.json") << summary.dump(2) << "\n";
+  write_text_file((run_dir / "summary.json").string(), summary.dump(2) + "\n");
 }
 
 }  // namespace
@@ -147,6 +157,10 @@ int run_preprocess(const StageContext& stage) {
     if (!entry.split.empty()) index.splits[entry.id] = entry.split;
   }
 
+  // Will the shards fit? Told up front when their compression is known (uncompressed, or measured on a
+  // shard an earlier run left), else by the rank that writes the first shard of this run.
+  SpaceEstimate space(c, folder);
+
   // Rank 0 holds the folder's writer lock until every rank is done, so a second
   // job on the same folder waits, then reuses what this one finished (and never
   // removes the temporary files of a job still writing). Rank 0 inspects the
@@ -167,55 +181,83 @@ int run_preprocess(const StageContext& stage) {
                    folder);
     }
     const auto pending = pending_videos(manifest, done, c.data.root);
-    work_text = json{{"session", session_token()}, {"videos", entries_to_json(pending)}}.dump();
+    if (!index.shards.empty()) space.measure(index.shards.front());
+    if (space.known() && !pending.empty()) space.report(static_cast<int64_t>(pending.size()));
+    work_text = json{{"session", session_token()},
+                     {"videos", entries_to_json(pending)},
+                     {"space_reported", space.known()}}
+                    .dump();
   }
   const json work = json::parse(broadcast_string(work_text));
   const std::vector<ManifestEntry> pending = entries_from_json(work.at("videos"));
   if (mpi.is_root()) spdlog::info("{} of {} videos to process into {}", pending.size(), manifest.size(), folder);
+  bool space_reported = work.at("space_reported");
 
   RankWorker worker(c, shard_settings(c, index), folder, work.at("session"), mpi.rank());
   ProgressReporter progress("videos", static_cast<int64_t>(pending.size()), c.progress_seconds);
   int64_t run_frames = 0;
+  std::string out_of_space;  // this rank's, when its disk or quota filled up
   {
     SharedCounters counters(kCounterCount);
-    for (int64_t next = counters.fetch_add(kNextVideo, 1); next < static_cast<int64_t>(pending.size());
-         next = counters.fetch_add(kNextVideo, 1)) {
-      const int64_t frames_before = worker.frames();
-      worker.process(pending[next], *enhancer);
-      counters.fetch_add(kFramesDone, worker.frames() - frames_before);
-      const int64_t done = counters.fetch_add(kVideosDone, 1) + 1;
-      if (mpi.is_root()) progress.update(done, counters.read(kFramesDone));
+    try {
+      // A rank that ran out of space raises kOutOfSpace: the others stop claiming videos.
+      for (int64_t next = counters.fetch_add(kNextVideo, 1);
+           next < static_cast<int64_t>(pending.size()) && counters.read(kOutOfSpace) == 0;
+           next = counters.fetch_add(kNextVideo, 1)) {
+        const int64_t frames_before = worker.frames();
+        worker.process(pending[next], *enhancer);
+        counters.fetch_add(kFramesDone, worker.frames() - frames_before);
+        const int64_t done = counters.fetch_add(kVideosDone, 1) + 1;
+        if (mpi.is_root()) progress.update(done, counters.read(kFramesDone));
+        if (!space_reported && worker.shards_written() > 0) {
+          space_reported = true;
+          if (counters.fetch_add(kSpaceReported, 1) == 0) {  // the first shard of the run, on any rank
+            space.measure(worker.shards().front());
+            const int64_t left = static_cast<int64_t>(pending.size()) - counters.read(kVideosDone);
+            if (left > 0) space.report(left);
+          }
+        }
+      }
+      worker.finish();
+    } catch (const OutOfSpaceError& e) {
+      out_of_space = e.what();
+      worker.abandon();
+      counters.fetch_add(kOutOfSpace, 1);
     }
-    worker.finish();
     barrier();  // all ranks done before the counters go away
     run_frames = counters.read(kFramesDone);
-    if (mpi.is_root()) progress.update(counters.read(kVideosDone), run_frames, /*force=*/true);
+    if (mpi.is_root() && out_of_space.empty()) progress.update(counters.read(kVideosDone), run_frames, /*force=*/true);
   }
+  // Every rank ends alike when any ran out of space; the complete shards stay and a rerun reuses them.
+  share_out_of_space(out_of_space);
 
   spdlog::info("rank finished: {} video(s) claimed, {} frames, {} shard(s) written", worker.videos_claimed(),
                worker.frames(), worker.shards_written());
   const std::vector<std::string> reports = gather_strings(worker.report());
-  if (!mpi.is_root()) return 0;
-
-  merge_rank_reports(reports, &index);
-  write_shard_index(folder, index);
-  const double seconds = progress.elapsed_seconds();
-  write_run_record(stage, folder, index, seconds);
-  spdlog::info("summary: {} videos, {} frames in {} shard(s), {:.1f} MiB, {} failure(s); {} in {:.1f} s "
-               "({:.2f} videos/s, {:.1f} frames/s this run)",
-               index.video_count(), index.frame_count(), index.shards.size(), index.byte_count() / 1048576.0,
-               index.failures.size(), folder, seconds, pending.size() / std::max(seconds, 1e-9),
-               run_frames / std::max(seconds, 1e-9));
-  for (const auto& f : index.failures) spdlog::warn("failed: {} ({}): {}", f.id, f.path, f.reason);
-  const double failure_fraction =
-      manifest.empty() ? 0.0 : static_cast<double>(index.failures.size()) / static_cast<double>(manifest.size());
-  if (failure_fraction > c.max_failure_fraction) {
-    spdlog::error("{} of {} videos failed ({:.1f}%), above preprocess.max_failure_fraction = {}; see {}/{}",
-                  index.failures.size(), manifest.size(), 100 * failure_fraction, c.max_failure_fraction, folder,
-                  shard::kIndexFileName);
-    return kExitBadInput;
-  }
-  return kExitOk;
+  // Rank 0 writes the index; the others wait to learn whether it fitted on the disk.
+  int exit_code = kExitOk;
+  write_on_root(mpi.is_root(), [&] {
+    merge_rank_reports(reports, &index);
+    write_shard_index(folder, index);
+    const double seconds = progress.elapsed_seconds();
+    write_run_record(stage, folder, index, seconds);
+    spdlog::info("summary: {} videos, {} frames in {} shard(s), {:.1f} MiB, {} failure(s); {} in {:.1f} s "
+                 "({:.2f} videos/s, {:.1f} frames/s this run)",
+                 index.video_count(), index.frame_count(), index.shards.size(), index.byte_count() / 1048576.0,
+                 index.failures.size(), folder, seconds, pending.size() / std::max(seconds, 1e-9),
+                 run_frames / std::max(seconds, 1e-9));
+    for (const auto& f : index.failures) spdlog::warn("failed: {} ({}): {}", f.id, f.path, f.reason);
+    const double failure_fraction =
+        manifest.empty() ? 0.0 : static_cast<double>(index.failures.size()) / static_cast<double>(manifest.size());
+    if (failure_fraction > c.max_failure_fraction) {
+      spdlog::error("{} of {} videos failed ({:.1f}%), above preprocess.max_failure_fraction = {}; see {}/{}",
+                    index.failures.size(), manifest.size(), 100 * failure_fraction, c.max_failure_fraction, folder,
+                    shard::kIndexFileName);
+      exit_code = kExitBadInput;
+    }
+  });
+  return exit_code;
 }
 
 }  // namespace dap
+

@@ -26,16 +26,20 @@ class RankWorker {
       : config_(c), settings_(settings), folder_(folder), session_(session), rank_(rank) {}
 
   // Reads, enhances and stores one video; a video that cannot be read is
-  // recorded as a failure and skipped.
+  // recorded as a failure and skipped. A shard that cannot be written throws
+  // (OutOfSpaceError when the disk is full).
   void process(const ManifestEntry& entry, FrameEnhancer& enhancer);
 
   void finish() {
     if (writer_) close_shard();
   }
+  // After a failed write: drops the unfinished shard (its temporary file is removed).
+  void abandon() { writer_.reset(); }
 
   int64_t frames() const { return frames_; }
   int64_t videos_claimed() const { return claimed_; }
   size_t shards_written() const { return shards_.size(); }
+  const std::vector<ShardSummary>& shards() const { return shards_; }
 
   // This rank's results, for rank 0 to merge into the index.
   std::string report() const { return encode_shard_results(shards_, failures_); }

@@ -13,6 +13,8 @@
 #include "core/config/config_binding.h"
 #include "core/data/clip_views.h"
 #include "core/dist/mpi_context.h"
+#include "core/dist/shared_failure.h"
+#include "core/io/disk_space.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_index.h"
@@ -152,14 +154,14 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
   report_.built = static_cast<int64_t>(missing.size());
 
   const auto started = std::chrono::steady_clock::now();
-  std::string failure;
+  std::string failure, out_of_space;
   for (size_t i = static_cast<size_t>(rank); i < missing.size(); i += static_cast<size_t>(world)) {
     const size_t f = missing[i][0], s = missing[i][1];
     const ShardSummary& shard = indexes[f].shards[s];
     const std::string path = cache_path(data.folders()[f], report_.key, shard.file);
+    const std::string temporary = path + ".tmp-r" + std::to_string(rank);
     try {
       fs::create_directories(fs::path(path).parent_path());
-      const std::string temporary = path + ".tmp-r" + std::to_string(rank);
       {
         h5::disable_auto_error_printing();
         h5::Handle file = h5::check_id(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
@@ -198,15 +200,25 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
             }
           }
         }
+        // Written out here, where a failure is seen: closing the file would drop it.
+        h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "H5Fflush " + temporary);
       }
       fs::rename(temporary, path);
     } catch (const std::exception& e) {
-      failure = "feature cache for " + path + ": " + e.what();
-      spdlog::error("{}", failure);
+      // A full disk is told apart before the partial file, which holds the space, goes.
+      const int space = out_of_space_errno(fs::path(path).parent_path().string());
+      std::remove(temporary.c_str());
+      if (space != 0) {
+        out_of_space = out_of_space_error(path, space).what();
+      } else {
+        failure = "feature cache for " + path + ": " + e.what();
+        spdlog::error("{}", failure);
+      }
       break;
     }
   }
   report_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  share_out_of_space(out_of_space);
   if (allreduce_sum(failure.empty() ? 0 : 1) > 0) {
     throw Error(failure.empty() ? "the feature cache could not be built on another rank (see its log)" : failure);
   }

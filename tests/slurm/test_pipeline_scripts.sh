@@ -4,7 +4,8 @@
 #   chained with afterok and --kill-on-invalid-dep=yes, the array sized seeds x splits, logs
 #   in the run folder; a baseline (finetune.init_adapter = none) has no pretraining job; with
 #   --seed-scope chain each (seed, split) has its own pretraining;
-# - jobs/lib/slurm_stage.sh requeues a job stopped at its time limit at most DAP_MAX_REQUEUES times;
+# - jobs/lib/slurm_stage.sh requeues a job stopped at its time limit at most DAP_MAX_REQUEUES times,
+#   and explains a job that ran out of disk space (exit 74) without requeueing it;
 # - jobs/slurm/sweep.sh --dry-run chains one aggregation after every experiment's array,
 #   over all their run folders, and refuses two experiments with the same run folder; in a
 #   source -> target chain the target's fine-tuning waits for the teacher's array and every
@@ -93,6 +94,10 @@ rm -f "$T/stub/scontrol.calls"
 stage 3
 check "at the cap it stops requeueing" test ! -e "$T/stub/scontrol.calls"
 check "and says why" log_has "$T/stub/stage-3.log" "already requeued 3 time(s) (DAP_MAX_REQUEUES=3); not requeueing"
+printf '#!/bin/sh\nexit 74\n' >"$T/stub/bin/dap-pretrain"  # a stage whose disk filled up
+stage 0
+check "out of disk space is not requeued" test ! -e "$T/stub/scontrol.calls"
+check "and is explained in one line" log_has "$T/stub/stage-0.log" "exit 74: out of disk space or quota"
 
 echo "== sweep.sh --dry-run"
 out=$(jobs/slurm/sweep.sh --dry-run --name rows --seeds 0,1 lua/finetune_tiny.lua "run.root=$T/runs" run.name=dap :: \

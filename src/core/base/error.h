@@ -34,4 +34,19 @@ class BadInputError : public InputError {
   using InputError::InputError;
 };
 
+// A write failed because its file system is full or the user's quota is spent
+// (ENOSPC, EDQUOT). The message names the file, the errno text and what to do
+// (core/io/disk_space.h builds it). When every rank knows of it (the write's
+// outcome was shared, core/dist/shared_failure.h) each rank ends with
+// kExitOutOfSpace, rank 0 explaining; a rank alone with it aborts the job.
+class OutOfSpaceError : public Error {
+ public:
+  explicit OutOfSpaceError(const std::string& message, bool on_every_rank = false)
+      : Error(message), on_every_rank_(on_every_rank) {}
+  bool on_every_rank() const { return on_every_rank_; }
+
+ private:
+  bool on_every_rank_;
+};
+
 }  // namespace dap

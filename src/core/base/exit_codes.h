@@ -19,6 +19,10 @@ constexpr int kExitBadInput = 3;
 // A training loss that became NaN or infinite (nothing was updated with it; the
 // log names the step and the last good checkpoint).
 constexpr int kExitNonFiniteLoss = 4;
+// A write failed because the file system is full or the quota is spent (EX_IOERR):
+// the log names the file; free space and run the same command again. Nothing
+// half-written is kept, so the rerun continues from what was finished.
+constexpr int kExitOutOfSpace = 74;
 // A training stage saved a checkpoint because it was asked to stop (SIGTERM or
 // SIGUSR1; EX_TEMPFAIL): run it again to continue. The Slurm scripts requeue on it.
 constexpr int kExitCheckpointedForRequeue = 75;

@@ -85,6 +85,8 @@ void check(herr_t status, const std::string& what) {
   if (status < 0) throw Error("HDF5 call failed: " + what + error_stack());
 }
 
+void skip_cleanup_at_exit() { H5dont_atexit(); }
+
 void disable_auto_error_printing() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 void write_string_attribute(hid_t object, const std::string& name, const std::string& value) {

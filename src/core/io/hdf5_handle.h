@@ -33,6 +33,12 @@ class Handle {
 Handle check_id(hid_t id, const std::string& what);
 void check(herr_t status, const std::string& what);
 
+// HDF5 closes the objects still open when the program exits; a file whose
+// close failed on a full disk (it could not flush) stays open and crashes that
+// cleanup (HDF5 1.10). Every file here is closed by its Handle, so the exit
+// cleanup is skipped. Call it before any other HDF5 call.
+void skip_cleanup_at_exit();
+
 // Silences HDF5's automatic stderr printing; errors are reported through exceptions.
 void disable_auto_error_printing();
 

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
+#include "core/io/disk_space.h"
 
 namespace dap {
 
@@ -17,14 +19,10 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : pat
       if (parsed.is_object() && parsed.value("step", int64_t{0}) <= keep_through_step) kept.push_back(line);
     }
   }
-  {  // the kept lines go to a temporary file that replaces the old one, so a kill here loses nothing
-    const std::string temporary = path + ".tmp";
-    std::ofstream rewrite(temporary, std::ios::trunc);
-    for (const auto& line : kept) rewrite << line << '\n';
-    rewrite.close();
-    if (!rewrite) throw Error("cannot write metrics file '" + temporary + "'");
-    std::filesystem::rename(temporary, path);
-  }
+  // The kept lines replace the old file whole, so a kill here loses nothing.
+  std::string text;
+  for (const auto& line : kept) text += line + '\n';
+  write_text_file(path, text);
   out_.open(path, std::ios::app);
   if (!out_) throw Error("cannot write metrics file '" + path + "'");
 }
@@ -32,7 +30,11 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : pat
 void MetricsLog::write(const nlohmann::ordered_json& line) {
   out_ << line.dump() << '\n';
   out_.flush();
-  if (!out_) throw Error("writing metrics file '" + path_ + "' failed");
+  if (out_) return;
+  // A line cut short is dropped when the file is read back (a resumed run rewrites it).
+  const int space = out_of_space_errno(std::filesystem::path(path_).parent_path().string());
+  if (space != 0) throw out_of_space_error(path_, space);
+  throw Error("writing metrics file '" + path_ + "' failed");
 }
 
 }  // namespace dap

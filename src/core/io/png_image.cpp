@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
 
 namespace dap {
 namespace {
@@ -118,23 +119,24 @@ void write_png(const std::string& path, const RgbImage& image) {
     throw Error("write_png " + path + ": image of " + std::to_string(image.width) + "x" +
                 std::to_string(image.height) + " has " + std::to_string(image.pixels.size()) +
                 " bytes, expected width * height * 3");
-  FilePtr file(std::fopen(path.c_str(), "wb"));
-  if (!file) throw Error("cannot create PNG file " + path);
-
-  PngErrorText error;
-  bool written = false;
-  {
-    PngWriteStructs structs;
-    structs.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
-    if (structs.png) structs.info = png_create_info_struct(structs.png);
-    if (structs.info) written = write_pixels(structs.png, structs.info, file.get(), image);
-  }
-  // fclose flushes: a full disk shows up here, not in libpng.
-  const bool closed = std::fclose(file.release()) == 0;
-  if (!written || !closed) {
-    std::remove(path.c_str());  // never leave a truncated PNG behind
-    throw Error("cannot write PNG file " + path + ": " + (written ? "write error on close" : error.text));
-  }
+  // Under a temporary name, renamed once complete: never a truncated PNG, and a full disk is told apart.
+  write_named_file_atomically(path, [&](const std::string& temporary) {
+    FilePtr file(std::fopen(temporary.c_str(), "wb"));
+    if (!file) throw Error("cannot create PNG file " + temporary);
+    PngErrorText error;
+    bool written = false;
+    {
+      PngWriteStructs structs;
+      structs.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+      if (structs.png) structs.info = png_create_info_struct(structs.png);
+      if (structs.info) written = write_pixels(structs.png, structs.info, file.get(), image);
+    }
+    // fclose flushes: a full disk shows up here, not in libpng.
+    const bool closed = std::fclose(file.release()) == 0;
+    if (!written || !closed) {
+      throw Error("cannot write PNG file " + path + ": " + (written ? "write error on close" : error.text));
+    }
+  });
 }
 
 }  // namespace dap

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
 #include "core/io/shard_reader.h"
@@ -115,14 +116,7 @@ void write_shard_index(const std::string& folder, const ShardIndex& index) {
       {"failures", failures_to_json(index.failures)},
       {"config", index.config_text},
   };
-  const fs::path final_path = fs::path(folder) / shard::kIndexFileName;
-  const fs::path temporary = final_path.string() + shard::kTemporarySuffix;
-  {
-    std::ofstream out(temporary);
-    out << document.dump(2) << "\n";
-    if (!out.flush()) throw Error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, final_path);
+  write_text_file((fs::path(folder) / shard::kIndexFileName).string(), document.dump(2) + "\n");
 }
 
 ShardIndex read_shard_index(const std::string& folder) {

@@ -1,6 +1,7 @@
 #include "core/io/shard_reader.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/base/error.h"
 #include "core/io/shard_format.h"
@@ -55,7 +56,17 @@ void ShardReader::read_frames_into(int64_t first_frame, int64_t count, bool enha
   if (first_frame < 0 || count < 0 || first_frame + count > frame_count()) {
     throw Error("read_frames: range out of bounds in '" + path_ + "'");
   }
-  if (count > 0) (enhanced ? enhanced_ : frames_)->read(first_frame, count, out);
+  if (count == 0) return;
+  try {
+    (enhanced ? enhanced_ : frames_)->read(first_frame, count, out);
+  } catch (const Error& e) {
+    const std::string what = e.what();  // its first line: HDF5's error stack would follow
+    const std::string folder = std::filesystem::path(path_).parent_path().string();
+    throw DamagedShardError(what.substr(0, what.find('\n')) + ": the shard " + path_ +
+                            " is damaged. Rerun the same dap-preprocess (or the pipeline) on " + folder +
+                            ": it finds that this shard's checksum no longer matches and redoes its videos; "
+                            "then run this stage again");
+  }
 }
 
 std::vector<uint8_t> ShardReader::read_video(int64_t video, bool enhanced) const {

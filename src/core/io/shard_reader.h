@@ -6,10 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error.h"
 #include "core/io/frame_chunks.h"
 #include "core/io/hdf5_handle.h"
 
 namespace dap {
+
+// Frames of a shard that cannot be read back (bytes damaged on disk). The
+// message names the shard and says how to repair it: dap-preprocess, rerun
+// with the same settings, finds that the shard's checksum no longer matches
+// and redoes its videos.
+class DamagedShardError : public InputError {
+ public:
+  using InputError::InputError;
+};
 
 class ShardReader {
  public:
@@ -32,6 +42,7 @@ class ShardReader {
   std::vector<uint8_t> read_frames(int64_t first_frame, int64_t count, bool enhanced) const;
   std::vector<uint8_t> read_video(int64_t video, bool enhanced) const;
   // The same into `out` (count*H*W*3 bytes): safe from several threads at once.
+  // Frames that do not decode throw DamagedShardError.
   void read_frames_into(int64_t first_frame, int64_t count, bool enhanced, uint8_t* out) const;
 
  private:

@@ -2,9 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "core/base/error.h"
+#include "core/io/atomic_file.h"
+#include "core/io/disk_space.h"
 #include "core/io/sha256.h"
 #include "core/io/shard_format.h"
 #include "dap/version.h"
@@ -35,28 +36,44 @@ h5::Handle create_frame_dataset(hid_t file, const char* name, const ShardSetting
 ShardWriter::ShardWriter(const std::string& final_path, const ShardSettings& settings)
     : final_path_(final_path), temporary_path_(final_path + shard::kTemporarySuffix), settings_(settings) {
   h5::disable_auto_error_printing();
-  file_ = h5::check_id(H5Fcreate(temporary_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                       "H5Fcreate " + temporary_path_);
-  const hid_t f = file_.get();
-  h5::write_string_attribute(f, shard::kAttrFormat, shard::kFormat);
-  h5::write_int_attribute(f, shard::kAttrFormatVersion, shard::kFormatVersion);
-  h5::write_int_attribute(f, shard::kAttrHeight, settings.height);
-  h5::write_int_attribute(f, shard::kAttrWidth, settings.width);
-  h5::write_string_attribute(f, shard::kAttrEnhancer, settings.enhancer);
-  h5::write_string_attribute(f, shard::kAttrEnhancerSha256, settings.enhancer_sha256);
-  h5::write_string_attribute(f, shard::kAttrConfig, settings.config_text);
-  h5::write_string_attribute(f, shard::kAttrProducer, kProducer);
-  h5::write_string_attribute(f, shard::kAttrSettingsSha256, settings.settings_sha256);
-  frames_ = create_frame_dataset(f, shard::kFrames, settings);
-  frames_enhanced_ = create_frame_dataset(f, shard::kFramesEnhanced, settings);
+  try {
+    file_ = h5::check_id(H5Fcreate(temporary_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                         "H5Fcreate " + temporary_path_);
+    const hid_t f = file_.get();
+    h5::write_string_attribute(f, shard::kAttrFormat, shard::kFormat);
+    h5::write_int_attribute(f, shard::kAttrFormatVersion, shard::kFormatVersion);
+    h5::write_int_attribute(f, shard::kAttrHeight, settings.height);
+    h5::write_int_attribute(f, shard::kAttrWidth, settings.width);
+    h5::write_string_attribute(f, shard::kAttrEnhancer, settings.enhancer);
+    h5::write_string_attribute(f, shard::kAttrEnhancerSha256, settings.enhancer_sha256);
+    h5::write_string_attribute(f, shard::kAttrConfig, settings.config_text);
+    h5::write_string_attribute(f, shard::kAttrProducer, kProducer);
+    h5::write_string_attribute(f, shard::kAttrSettingsSha256, settings.settings_sha256);
+    frames_ = create_frame_dataset(f, shard::kFrames, settings);
+    frames_enhanced_ = create_frame_dataset(f, shard::kFramesEnhanced, settings);
+  } catch (const std::exception&) {
+    rethrow_failure();  // the destructor does not run for a half-built writer: its cleanup is here
+  }
 }
 
 ShardWriter::~ShardWriter() {
-  if (finished_) return;
+  if (!finished_) discard();
+}
+
+void ShardWriter::discard() {
   frames_.reset();
   frames_enhanced_.reset();
   file_.reset();
   std::remove(temporary_path_.c_str());
+}
+
+void ShardWriter::rethrow_failure() {
+  // A full disk or spent quota is told apart while the partial file still holds the space.
+  const int space = out_of_space_errno(std::filesystem::path(final_path_).parent_path().string());
+  discard();
+  finished_ = true;  // nothing left to clean up
+  if (space != 0) throw out_of_space_error(final_path_, space);
+  throw;
 }
 
 void ShardWriter::append_frames(hid_t dataset, const std::vector<uint8_t>& pixels, int64_t count) {
@@ -79,10 +96,15 @@ void ShardWriter::append_frames(hid_t dataset, const std::vector<uint8_t>& pixel
 }
 
 void ShardWriter::add_video(const VideoFrames& video) {
+  if (finished_) throw Error("ShardWriter: " + final_path_ + " is already finished or abandoned");
   const int64_t n = video.frame_count();
-  if (n > 0) {
-    append_frames(frames_.get(), video.original, n);
-    append_frames(frames_enhanced_.get(), video.enhanced, n);
+  try {
+    if (n > 0) {
+      append_frames(frames_.get(), video.original, n);
+      append_frames(frames_enhanced_.get(), video.enhanced, n);
+    }
+  } catch (const std::exception&) {
+    rethrow_failure();
   }
   offsets_.push_back(offsets_.back() + n);
   ids_.push_back(video.id);
@@ -92,34 +114,34 @@ void ShardWriter::add_video(const VideoFrames& video) {
 }
 
 ShardSummary ShardWriter::finish() {
-  const hid_t f = file_.get();
-  h5::write_vector(f, shard::kVideoOffsets, offsets_);
-  h5::write_strings(f, shard::kVideoIds, ids_);
-  h5::write_vector(f, shard::kLabels, labels_);
-  h5::write_vector(f, shard::kSourceFrameIndices, source_indices_);
-  h5::write_vector(f, shard::kSourceFps, fps_);
-  frames_.reset();
-  frames_enhanced_.reset();
-  h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary_path_);
-  file_.reset();
-
+  if (finished_) throw Error("ShardWriter: " + final_path_ + " is already finished or abandoned");
   ShardSummary summary;
-  summary.file = std::filesystem::path(final_path_).filename().string();
-  summary.videos = videos();
-  summary.frames = offsets_.back();
-  summary.bytes = static_cast<int64_t>(std::filesystem::file_size(temporary_path_));
-  summary.sha256 = sha256_file(temporary_path_);
-  summary.video_ids = ids_;
+  try {
+    const hid_t f = file_.get();
+    h5::write_vector(f, shard::kVideoOffsets, offsets_);
+    h5::write_strings(f, shard::kVideoIds, ids_);
+    h5::write_vector(f, shard::kLabels, labels_);
+    h5::write_vector(f, shard::kSourceFrameIndices, source_indices_);
+    h5::write_vector(f, shard::kSourceFps, fps_);
+    // Everything buffered is written here, where a failure is seen: closing would drop it.
+    h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary_path_);
+    frames_.reset();
+    frames_enhanced_.reset();
+    file_.reset();
 
-  // Sidecar first, then the rename: the shard appears under its final name only
-  // once its checksum is on disk.
-  const std::string sidecar = final_path_ + shard::kChecksumSuffix;
-  {
-    std::ofstream out(sidecar + shard::kTemporarySuffix);
-    out << summary.sha256 << "\n";
-    if (!out.flush()) throw Error("cannot write checksum file " + sidecar);
+    summary.file = std::filesystem::path(final_path_).filename().string();
+    summary.videos = videos();
+    summary.frames = offsets_.back();
+    summary.bytes = static_cast<int64_t>(std::filesystem::file_size(temporary_path_));
+    summary.sha256 = sha256_file(temporary_path_);
+    summary.video_ids = ids_;
+
+    // Checksum first, then the rename: the shard appears under its final name only
+    // once its checksum is on disk.
+    write_text_file(final_path_ + shard::kChecksumSuffix, summary.sha256 + "\n");
+  } catch (const std::exception&) {
+    rethrow_failure();
   }
-  std::filesystem::rename(sidecar + shard::kTemporarySuffix, sidecar);
   std::filesystem::rename(temporary_path_, final_path_);
   finished_ = true;
   return summary;

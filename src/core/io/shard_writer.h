@@ -1,6 +1,8 @@
 // Writes one HDF5 shard (format v1) video by video, under a temporary name.
 // finish() closes it, records its checksum in a sidecar and renames it into
-// place, so a killed job never leaves a shard that looks complete.
+// place, so a killed job never leaves a shard that looks complete. A write that
+// fails removes the temporary file; a full disk or spent quota is an
+// OutOfSpaceError naming the shard (core/io/disk_space.h).
 #pragma once
 
 #include <cstdint>
@@ -57,6 +59,11 @@ class ShardWriter {
 
  private:
   void append_frames(hid_t dataset, const std::vector<uint8_t>& pixels, int64_t count);
+  // Closes the shard and removes its temporary file.
+  void discard();
+  // In a catch block: discards the shard, then throws an OutOfSpaceError when
+  // the disk is full, else rethrows the error being handled.
+  [[noreturn]] void rethrow_failure();
 
   std::string final_path_;
   std::string temporary_path_;

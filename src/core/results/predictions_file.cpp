@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/base/error.h"
+#include "core/io/disk_space.h"
 #include "core/io/hdf5_handle.h"
 #include "dap/version.h"
 
@@ -103,7 +104,10 @@ void write_predictions(const std::string& path, const Predictions& p) {
     if (!p.domains.empty()) h5::write_strings(f, "domains", p.domains);
     h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary);
   } catch (const Error& e) {
+    // Asked before the removal frees the space.
+    const int space = out_of_space_errno(std::filesystem::path(path).parent_path().string());
     std::remove(temporary.c_str());
+    if (space != 0) throw out_of_space_error(path, space);
     throw Error("cannot write predictions '" + path + "': " + e.what());
   }
   std::error_code failed;

@@ -11,12 +11,14 @@
 #include "core/base/log.h"
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
+#include "core/io/hdf5_handle.h"
 
 namespace dap {
 
 int run_stage_main(int argc, char** argv, const std::string& stage, const std::string& description,
                    const StageBody& body) {
   keep_freed_memory();
+  h5::skip_cleanup_at_exit();
   MpiContext mpi(&argc, &argv);
   init_logging(mpi.rank(), mpi.size());
   try {
@@ -44,6 +46,15 @@ int run_stage_main(int argc, char** argv, const std::string& stage, const std::s
     // Found alike on every rank (or on rank 0 alone, when only it reads): no abort needed.
     if (mpi.is_root()) spdlog::error("input error: {}", e.what());
     return kExitBadInput;
+  } catch (const OutOfSpaceError& e) {
+    // Known on every rank (core/dist/shared_failure.h): one line from rank 0, the same exit everywhere.
+    if (e.on_every_rank()) {
+      if (mpi.is_root()) spdlog::error("{}", e.what());
+      return kExitOutOfSpace;
+    }
+    spdlog::error("{}", e.what());
+    spdlog::default_logger()->flush();
+    abort_job(kExitOutOfSpace);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     spdlog::default_logger()->flush();

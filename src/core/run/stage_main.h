@@ -1,7 +1,9 @@
 // The common body of every dap-<stage> main(): MPI up, logging with the rank,
 // CLI, config load + validation, resolved config printed on rank 0, then the
 // stage. A config error and a BadInputError are the same on every rank, so
-// each rank exits with kExitConfigError or kExitBadInput (rank 0 explains);
+// each rank exits with kExitConfigError or kExitBadInput (rank 0 explains); a
+// write that ran out of space, once every rank knows of it, ends each rank with
+// kExitOutOfSpace (rank 0 names the file);
 // any other error aborts the whole MPI job so no rank is left waiting
 // (core/base/exit_codes.h).
 #pragma once

@@ -30,13 +30,16 @@ class CheckpointedRun {
   CheckpointedRun(const StageContext& stage, std::string folder, const config::TrainingRunSettings& settings,
                   std::string identity, std::string config_key);
 
-  // Resumes from the newest checkpoint (passing it to `restore`, which reads the
-  // stage's entries) or, with checkpoint.resume = false, removes the old ones.
-  // Then writes config.lua and opens metrics.jsonl on rank 0. All ranks call it.
+  // Resumes from the newest intact checkpoint (passing it to `restore`, which
+  // reads the stage's entries; damaged newer ones are set aside, and when none
+  // is intact every rank throws BadInputError) or, with checkpoint.resume =
+  // false, removes the old ones. Then writes config.lua and opens metrics.jsonl
+  // on rank 0. All ranks call it.
   void start(const std::function<void(torch::serialize::InputArchive&)>& restore);
 
   // Rank 0 writes step_<step>.pt (identity, step and config added to `fill`'s
-  // entries); every rank learns the path.
+  // entries); every rank learns the path. Like every write below, it is
+  // collective: when the disk is full, every rank throws the OutOfSpaceError.
   void save(const std::function<void(torch::serialize::OutputArchive&)>& fill);
 
   // True on every rank when any rank received SIGTERM / SIGUSR1.
@@ -47,10 +50,10 @@ class CheckpointedRun {
     return step % every_steps_ == 0 || step == end_step || stopping;
   }
 
-  void write_metrics(const nlohmann::ordered_json& line) const;  // rank 0 only
-  // <file> in the run folder: `y_keys` of metrics.jsonl against step (rank 0 only).
+  void write_metrics(const nlohmann::ordered_json& line) const;  // written by rank 0
+  // <file> in the run folder: `y_keys` of metrics.jsonl against step (drawn by rank 0).
   void plot_curves(const std::string& file, const std::vector<std::string>& y_keys, const std::string& y_label) const;
-  // Writes `fill`'s archive as <folder>/<name> atomically (rank 0 only); returns the path.
+  // Writes `fill`'s archive as <folder>/<name> atomically (filled and written by rank 0); returns the path.
   std::string export_file(const std::string& name,
                           const std::function<void(torch::serialize::OutputArchive&)>& fill) const;
 
@@ -65,6 +68,9 @@ class CheckpointedRun {
   int64_t total_steps = 0;  // the whole schedule; the result is exported when step reaches it
 
  private:
+  void plot_curves_on_root(const std::string& file, const std::vector<std::string>& y_keys,
+                           const std::string& y_label) const;
+
   const StageContext& stage_;
   std::string folder_;
   int64_t every_steps_;
