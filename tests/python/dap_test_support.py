@@ -76,3 +76,22 @@ def make_video_collection(root):
             ("cut_test.mp4", 1, "cut_mp4"), ("cut_flipping_a_pancake.mkv", 1, "cut_mkv"),
             ("audio_only.m4a", 1, "audio_only"), ("does_not_exist.mp4", 1, "missing")]
     return good, bad
+
+
+def newest_checkpoint_state(folder):
+    """Every tensor of the newest step_*.pt in `folder` (student, teacher, optimiser, centre)."""
+    import glob
+    import torch
+    newest = sorted(glob.glob(os.path.join(folder, "step_*.pt")))[-1]
+    return newest, {k: v.clone() for k, v in torch.jit.load(newest).state_dict().items()}
+
+
+def state_difference(a, b):
+    """None when two state dicts are bit-identical; otherwise what differs first."""
+    import torch
+    if a.keys() != b.keys():
+        return f"different keys: {sorted(set(a) ^ set(b))[:5]}"
+    for k in a:
+        if not torch.equal(a[k], b[k]):
+            return f"{k} differs (max |diff| {float((a[k].double() - b[k].double()).abs().max()):.3g})"
+    return None

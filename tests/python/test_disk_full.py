@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 
-import torch
 
 import dap_test_support as support
 
@@ -70,17 +69,10 @@ def check_clean_out_of_space(name, code, output, folder):
 
 
 def final_state(runs, run_name):
-    newest = sorted(glob.glob(os.path.join(runs, run_name, "pretrain", "checkpoints", "step_*.pt")))[-1]
-    return {k: v.clone() for k, v in torch.jit.load(newest).state_dict().items()}
+    return support.newest_checkpoint_state(os.path.join(runs, run_name, "pretrain", "checkpoints"))[1]
 
 
-def same_state(a, b):
-    if a.keys() != b.keys():
-        return f"different keys: {sorted(set(a) ^ set(b))[:5]}"
-    for k in a:
-        if not torch.equal(a[k], b[k]):
-            return f"{k} differs"
-    return None
+same_state = support.state_difference
 
 
 def check_preprocess(work, data):

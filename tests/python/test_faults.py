@@ -20,7 +20,6 @@ import sys
 import tempfile
 
 import h5py
-import torch
 
 import dap_test_support as support
 
@@ -46,18 +45,10 @@ def checkpoints(work, run_name):
 
 
 def final_state(work, run_name):
-    """Every tensor of the newest checkpoint (student, teacher, optimiser, centre)."""
-    newest = sorted(glob.glob(os.path.join(checkpoints(work, run_name), "step_*.pt")))[-1]
-    return {k: v.clone() for k, v in torch.jit.load(newest).state_dict().items()}
+    return support.newest_checkpoint_state(checkpoints(work, run_name))[1]
 
 
-def same_state(a, b):
-    if a.keys() != b.keys():
-        return f"different keys: {sorted(set(a) ^ set(b))[:5]}"
-    for k in a:
-        if not torch.equal(a[k], b[k]):
-            return f"{k} differs (max |diff| {float((a[k].double() - b[k].double()).abs().max()):.3g})"
-    return None
+same_state = support.state_difference
 
 
 def pretrain(work, run_name, extra=()):

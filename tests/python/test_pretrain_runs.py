@@ -57,18 +57,10 @@ def metrics(work, run_name):
 
 
 def final_state(work, run_name):
-    """Every tensor of the newest checkpoint (student, teacher, optimiser, centre)."""
-    newest = sorted(glob.glob(os.path.join(run_folder(work, run_name), "checkpoints", "step_*.pt")))[-1]
-    return newest, {k: v.clone() for k, v in torch.jit.load(newest).state_dict().items()}
+    return support.newest_checkpoint_state(os.path.join(run_folder(work, run_name), "checkpoints"))
 
 
-def same_state(a, b):
-    if a.keys() != b.keys():
-        return f"different keys: {sorted(set(a) ^ set(b))[:5]}"
-    for k in a:
-        if not torch.equal(a[k], b[k]):
-            return f"{k} differs (max |diff| {float((a[k].double() - b[k].double()).abs().max()):.3g})"
-    return None
+same_state = support.state_difference
 
 
 def start(work, run_name, ranks, extra=()):
