@@ -16,6 +16,9 @@ return {
     -- (pretraining, the pseudo-label teacher's "{seed}" and fine-tuning: pretrain.seed must
     -- equal finetune.seed, each seed gets its own pretraining folder); the tables say which
     seed_scope = "finetune",
+    -- seconds a rank waits on the others (a collective, a training step) before it ends the
+    -- job with exit 76, as when a node is lost; the Slurm scripts requeue it (0: wait forever)
+    stall_timeout_s = 900,
   },
 
   -- dap-preprocess: videos -> HDF5 shards (original + enhanced frames)
@@ -54,6 +57,12 @@ return {
     },
     max_failure_fraction = 0.1, -- fail when more than this fraction of videos cannot be read [0, 1]
     progress_seconds = 10.0,    -- seconds between progress log lines (0: every video)
+    -- needed: decode only the sampled frames and the frames they reference, and stop after the
+    -- last one (the stored frames are bit-identical to "all"); a file whose packets cannot be
+    -- mapped to frames safely (codecs other than H.264, packets without or with repeated
+    -- timestamps as in AVI, interlacing, damaged packets) is decoded whole, the reason logged
+    -- once. all: decode every frame (the old path).
+    decode = "needed",
     threads = {
       intra_op = 1,           -- libtorch intra-op threads per rank [1, 1024]
       openblas = 1,           -- OpenBLAS threads per rank [1, 1024]

@@ -2,7 +2,7 @@
 # Sourced by jobs/lib/slurm_stage.sh and jobs/lib/local_stage.sh:
 #   dap_explain_exit STAGE STATUS
 # prints one line for a known non-zero status (to stderr); 75 is left to the caller,
-# which requeues or says how to continue.
+# which requeues or says how to continue (as it does for 76).
 
 dap_explain_exit() {
   local stage=$1 status=$2 what
@@ -15,6 +15,11 @@ dap_explain_exit() {
     74)
       what="out of disk space or quota; rank 0's 'out of disk space' line above names the file. Free space"
       what+=" (or raise the quota) and submit the same job again: it continues from what was finished. Not requeued"
+      ;;
+    76)
+      what="a rank stopped answering the others for run.stall_timeout_s (a node of the job was lost, or hangs)."
+      what+=" A Slurm job is requeued and continues from its newest checkpoint once nodes are up; elsewhere run the"
+      what+=" same command again"
       ;;
     *) return 0 ;;
   esac

@@ -93,13 +93,17 @@ dap_slurm_stage() {
 
   echo "== dap-$stage: job $SLURM_JOB_ID finished $(date '+%F %T') with exit status $status"
   dap_explain_exit "$stage" "$status"
-  if ((status == 75)); then
-    local restarts=${SLURM_RESTART_COUNT:-0} limit=${DAP_MAX_REQUEUES:-10}
+  # 75: checkpointed before the time limit; 76: a rank was lost (its node failed). Both continue
+  # from the newest checkpoint when the job runs again; a requeued job waits for working nodes.
+  if ((status == 75 || status == 76)); then
+    local restarts=${SLURM_RESTART_COUNT:-0} limit=${DAP_MAX_REQUEUES:-10} why
+    why="checkpoint saved before the time limit"
+    ((status == 75)) || why="a rank of the job was lost"
     if ((restarts >= limit)); then
-      echo "== dap-$stage: checkpoint saved, but job $SLURM_JOB_ID was already requeued $restarts time(s)" \
-        "(DAP_MAX_REQUEUES=$limit); not requeueing. Resubmit with a longer --time to continue." >&2
+      echo "== dap-$stage: $why, but job $SLURM_JOB_ID was already requeued $restarts time(s)" \
+        "(DAP_MAX_REQUEUES=$limit); not requeueing. Submit the same job again to continue." >&2
     else
-      echo "== dap-$stage: checkpoint saved before the time limit; requeueing job $SLURM_JOB_ID to continue" \
+      echo "== dap-$stage: $why; requeueing job $SLURM_JOB_ID to continue from its newest checkpoint" \
         "(requeue $((restarts + 1)) of at most $limit)"
       scontrol requeue "$SLURM_JOB_ID" || echo "== dap-$stage: scontrol requeue failed (submit with --requeue)" >&2
     fi

@@ -26,5 +26,10 @@ constexpr int kExitOutOfSpace = 74;
 // A training stage saved a checkpoint because it was asked to stop (SIGTERM or
 // SIGUSR1; EX_TEMPFAIL): run it again to continue. The Slurm scripts requeue on it.
 constexpr int kExitCheckpointedForRequeue = 75;
+// The other ranks stopped answering: a wait on them lasted longer than
+// run.stall_timeout_s, most likely because a node of the job was lost
+// (EX_PROTOCOL). The Slurm scripts requeue on it; the rerun continues from the
+// newest checkpoint.
+constexpr int kExitLostPeer = 76;
 
 }  // namespace dap

@@ -22,6 +22,7 @@ struct RunConfig {
   std::string root = "runs";
   std::string split;
   std::string seed_scope = "finetune";
+  double stall_timeout_s = 900;
 
   template <class V>
   void visit(V& v) {
@@ -34,6 +35,10 @@ struct RunConfig {
              "what a seed varies: finetune (finetune.seed; one pretraining per split) or chain (pretraining, "
              "the pseudo-label teacher's \"{seed}\" and fine-tuning: pretrain.seed must equal finetune.seed and "
              "each seed gets its own pretraining folder)");
+    v.field("stall_timeout_s", stall_timeout_s,
+            "seconds a rank waits on the others (a collective, a training step) before it ends the job with "
+            "exit 76, as when a node is lost; the Slurm scripts requeue it (0: wait forever)",
+            Range{0, 1e7});
   }
 };
 
@@ -127,6 +132,7 @@ struct PreprocessConfig {
   OutputConfig output;
   double max_failure_fraction = 0.1;
   double progress_seconds = 10.0;
+  std::string decode = "needed";
   ThreadsConfig threads;
 
   template <class V>
@@ -140,6 +146,9 @@ struct PreprocessConfig {
             "fail the stage when more than this fraction of videos cannot be read", Range{0, 1});
     v.field("progress_seconds", progress_seconds, "seconds between progress log lines (0: every video)",
             Range{0, 1e6});
+    v.choice("decode", decode, {"needed", "all"},
+             "needed: decode only the sampled frames and what they reference (same frames, faster; files it "
+             "cannot prove safe fall back to all); all: decode every frame");
     v.section("threads", threads, "CPU threads per rank");
   }
 };

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/base/error.h"
+#include "core/dist/stall_watchdog.h"
 
 namespace dap {
 
@@ -46,9 +47,13 @@ void abort_job(int exit_code) {
   std::exit(exit_code);
 }
 
-void barrier() { DAP_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD)); }
+void barrier() {
+  PeerWait wait("a barrier");
+  DAP_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+}
 
 std::string broadcast_string(const std::string& value) {
+  PeerWait wait("a broadcast from rank 0");
   int64_t length = static_cast<int64_t>(value.size());
   DAP_MPI_CHECK(MPI_Bcast(&length, 1, MPI_INT64_T, 0, MPI_COMM_WORLD));
   std::string result = value;
@@ -58,6 +63,7 @@ std::string broadcast_string(const std::string& value) {
 }
 
 std::vector<std::string> gather_strings(const std::string& value) {
+  PeerWait wait("a gather on rank 0");
   int rank = 0, size = 1;
   DAP_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   DAP_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
@@ -80,12 +86,14 @@ std::vector<std::string> gather_strings(const std::string& value) {
 }
 
 int64_t allreduce_sum(int64_t value) {
+  PeerWait wait("an all-reduce");
   int64_t sum = 0;
   DAP_MPI_CHECK(MPI_Allreduce(&value, &sum, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
   return sum;
 }
 
 double allreduce_mean(double value) {
+  PeerWait wait("an all-reduce");
   double sum = 0;
   DAP_MPI_CHECK(MPI_Allreduce(&value, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
   int size = 1;

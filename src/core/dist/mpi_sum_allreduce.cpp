@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/dist/mpi_context.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/dist/sum_allreduce.h"
 
 namespace dap {
@@ -19,6 +20,7 @@ constexpr size_t kMaxChunk = static_cast<size_t>(INT_MAX / 2);
 class MpiSumAllReduce final : public SumAllReduce {
  public:
   void sum(float* data, size_t count) override {
+    PeerWait wait("an all-reduce of floats");
     for (size_t offset = 0; offset < count; offset += kMaxChunk) {
       const size_t chunk = count - offset < kMaxChunk ? count - offset : kMaxChunk;
       DAP_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, static_cast<int>(chunk), MPI_FLOAT,
@@ -41,6 +43,7 @@ class MpiSumAllReduce final : public SumAllReduce {
   }
   void finish(void* /*cuda_stream*/) override {
     if (requests_.empty()) return;
+    PeerWait wait("the gradient all-reduce");
     DAP_MPI_CHECK(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE));
     requests_.clear();
   }

@@ -4,6 +4,7 @@
 
 #include "core/base/error.h"
 #include "core/dist/mpi_context.h"
+#include "core/dist/stall_watchdog.h"
 
 namespace dap {
 
@@ -16,6 +17,7 @@ SharedCounters::SharedCounters(int count) : count_(count) {
   if (rank == 0) {
     for (int i = 0; i < count; ++i) base[i] = 0;
   }
+  PeerWait wait("the shared work counter's set-up");
   DAP_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));  // zeroed before anyone adds
   DAP_MPI_CHECK(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_));
 }
@@ -28,6 +30,7 @@ SharedCounters::~SharedCounters() {
 
 int64_t SharedCounters::fetch_add(int index, int64_t delta) {
   if (index < 0 || index >= count_) throw Error("SharedCounters: index " + std::to_string(index) + " out of range");
+  PeerWait wait("a claim from the shared work counter on rank 0");
   int64_t previous = 0;
   DAP_MPI_CHECK(MPI_Fetch_and_op(&delta, &previous, MPI_INT64_T, /*target_rank=*/0, index, MPI_SUM, window_));
   DAP_MPI_CHECK(MPI_Win_flush(0, window_));

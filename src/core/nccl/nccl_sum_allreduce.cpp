@@ -13,6 +13,7 @@
 #include "core/base/error.h"
 #include "core/base/log.h"
 #include "core/dist/mpi_context.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/dist/sum_allreduce.h"
 
 namespace dap {
@@ -57,6 +58,7 @@ class NcclSumAllReduce final : public SumAllReduce {
 
   void sum(float* data, size_t count) override {
     if (count == 0) return;
+    PeerWait wait("an NCCL all-reduce");
     DAP_CUDA_CHECK(cudaSetDevice(device_));
     // The caller's kernels that produced `data` may run on any stream.
     DAP_CUDA_CHECK(cudaDeviceSynchronize());
@@ -85,6 +87,7 @@ class NcclSumAllReduce final : public SumAllReduce {
 
   void finish(void* cuda_stream) override {
     if (!started_) return;
+    PeerWait wait("the NCCL gradient all-reduce");
     DAP_CUDA_CHECK(cudaSetDevice(device_));
     DAP_CUDA_CHECK(cudaEventRecord(done_, stream_));
     if (cuda_stream == nullptr) {
@@ -125,6 +128,7 @@ class NcclSumAllReduce final : public SumAllReduce {
 
     DAP_CUDA_CHECK(cudaSetDevice(device_));
     ncclComm_t comm = nullptr;
+    PeerWait wait("the NCCL set-up (ncclCommInitRank)");
     DAP_NCCL_CHECK(ncclCommInitRank(&comm, size, root.id, rank));
     comm_ = comm;
     DAP_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));

@@ -11,6 +11,7 @@
 #include "core/base/log.h"
 #include "core/config/config_binding.h"
 #include "core/config/config_tree.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/io/hdf5_handle.h"
 
 namespace dap {
@@ -38,6 +39,7 @@ int run_stage_main(int argc, char** argv, const std::string& stage, const std::s
       }
       spdlog::info("resolved config:\n{}", resolved);
     }
+    start_stall_watchdog(experiment.run.stall_timeout_s, mpi.size());
     return body(StageContext{tree, experiment, resolved, mpi});
   } catch (const ConfigError& e) {
     if (mpi.is_root()) spdlog::error("config error: {}", e.what());

@@ -9,6 +9,7 @@
 #include "core/base/log.h"
 #include "core/base/progress.h"
 #include "core/base/stop_signal.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/models/torch_threads.h"
 #include "core/train/training_setup.h"  // NonFiniteLossError
 
@@ -54,7 +55,11 @@ int run_training_loop(CheckpointedRun& run, TrainingTask& task) {
     const auto wait_start = Clock::now();
     Batch batch = loader->next();
     window.data_wait += seconds_since(wait_start);
-    window.loss_sum += task.train_step(batch);
+    {
+      // Its collectives may be enqueued on a GPU stream, to be waited for anywhere in the step.
+      PeerWait wait("a training step");
+      window.loss_sum += task.train_step(batch);
+    }
     loader->recycle(std::move(batch));  // the step is done with its tensors over the batch
     window.seconds += seconds_since(wait_start);
     ++run.step;
