@@ -15,6 +15,7 @@ packages=(
   slurm-wlm slurm-wlm-basic-plugins munge iproute2
   libicu-dev
   python3-torch python3-h5py python3-numpy python3-pil python3-regex python3-venv python3-setuptools
+  chromium  # headless, for py.test_report_html (the HTML report in a real browser)
 )
 
 missing=()

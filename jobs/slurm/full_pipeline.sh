@@ -5,8 +5,14 @@
 # chained with --dependency=afterok and --kill-on-invalid-dep=yes, so a failed stage cancels
 # the stages after it (squeue/sacct then show them as DependencyNeverSatisfied/CANCELLED, and
 # the failed stage's log in run.root/run.name/logs/ says why). Pretraining is skipped for
-# configs with finetune.init_adapter = "none" (the rows without DAP). Preprocessed data that
-# already exists for the same data and settings is reused.
+# configs with finetune.init_adapter = "none" (the rows without DAP).
+# Submitting again does only what is left: a task whose outputs are complete for the same
+# settings (complete checksummed shards, a finished adapter, a seed x split's model and
+# metrics.json from the same config, tables newer than every metrics.json) is skipped, with
+# the reason printed, and the arrays get only the remaining indices (--array=1,3); a task
+# after a redone one is redone too; a task whose job from an earlier submission is still
+# queued or running is left to it. --force redoes everything else. What was submitted is listed
+# in run.root/run.name/logs/dap-jobs.tsv; jobs/slurm/status.sh RUN_FOLDER shows its progress.
 #
 # Usage, from the repository root (paths in the config are relative to it):
 #   sbatch jobs/slurm/full_pipeline.sh [options] CONFIG [key.path=value ...]
@@ -20,6 +26,7 @@
 #   --array-limit N    at most N array tasks at once (--array=...%N)
 #   --mem SIZE  --mem-per-gpu SIZE               memory of the pretrain and finetune jobs
 #   --dry-run          print the sbatch lines (job ids as $PREPROCESS_<run.name>, ...), submit nothing
+#   --force            redo every task, even those whose outputs are complete
 # --seed-scope chain (or run.seed_scope = "chain"): each seed gets its own pretraining too.
 #SBATCH --job-name=dap-pipeline     # the driver job: it only submits the stage jobs
 #SBATCH --output=%x-%j.out
@@ -50,7 +57,7 @@ repository=$(dap_repository)
 source "$repository/jobs/lib/pipeline.sh"
 dap_pipeline_options "$@"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,23p' "$repository/jobs/slurm/full_pipeline.sh" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,30p' "$repository/jobs/slurm/full_pipeline.sh" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 config=${DAP_REST[0]}
@@ -60,6 +67,13 @@ overrides=("${DAP_REST[@]:1}")
 dap_add_experiment "$config" "${overrides[@]}"
 dap_submit_preprocess
 dap_submit_training 0
-dap_submit_aggregate "$DAP_LAST_JOB" "$config" "${overrides[@]}"
-results=$(dap_absolute "$DAP_RUN_FOLDER/results")
-echo "== aggregate job $DAP_LAST_JOB; results: $results/results.md (.csv, .json)"
+dap_submit_aggregate "${DAP_X_RESULTS[0]}" "$config" "${overrides[@]}"
+results=${DAP_X_RESULTS[0]%.json}.md
+if [[ -n $DAP_LAST_JOB ]]; then
+  echo "== aggregate job $DAP_LAST_JOB; results: $results (.csv, .json)"
+elif [[ -n $DAP_AGGREGATE_WAITING ]]; then
+  echo "== aggregate job $DAP_AGGREGATE_WAITING (an earlier submission's, still queued); results: $results"
+else
+  echo "== nothing left to do: the tables are up to date ($DAP_AGGREGATE_WHY); results: $results"
+fi
+echo "== progress: jobs/slurm/status.sh ${DAP_X_RUN[0]}"

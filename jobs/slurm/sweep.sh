@@ -8,14 +8,16 @@
 # Experiments are separated by "::", each a config and its overrides; their run folders
 # (run.root/run.name) must differ. The table goes to <first run.root>/sweeps/<name>/.
 # Options as full_pipeline.sh (--dry-run, --seeds, --splits, --seed-scope, --ranks, --sbatch,
-# --train-sbatch, --array-limit, --mem, --mem-per-gpu), plus --name NAME (default: sweep).
+# --train-sbatch, --array-limit, --mem, --mem-per-gpu, --force), plus --name NAME (default:
+# sweep). Submitting the same sweep again does only what is left, as full_pipeline.sh does;
+# jobs/slurm/status.sh DRIVER_LOG (or the run folders) shows its progress on one screen.
 # Experiments that preprocess into the same folder share it: their preprocess jobs take
 # turns (a lock on the folder) and the later ones reuse the finished shards. Fine-tuning
 # starts once every preprocess job of the sweep is done. An experiment that trains on a
 # teacher's predictions (finetune.labels.source = "pseudo", e.g. lua/dailyda_sfvda_k600.lua)
 # waits for the experiment whose run folder holds them (lua/dailyda_source_k600.lua), which
 # must come earlier in the sweep; a teacher is trained once (the first seed) unless the
-# seed scope is chain. So one sweep runs Daily-DA's source -> target chains (README).
+# seed scope is chain. So one sweep runs Daily-DA's source -> target chains (docs/SLURM.md).
 # From the repository root, on the login node or as a driver job:
 #   sbatch jobs/slurm/sweep.sh [options] CONFIG ... :: CONFIG ...
 #SBATCH --job-name=dap-sweep        # the driver job: it only submits the stage jobs
@@ -55,7 +57,7 @@ while (($# > 0)); do
 done
 dap_pipeline_options "${args[@]}"
 if ((${#DAP_REST[@]} < 1)); then
-  sed -n '2,20p' "$repository/jobs/slurm/sweep.sh" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,22p' "$repository/jobs/slurm/sweep.sh" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 
@@ -88,14 +90,18 @@ for experiment in "${experiments[@]}"; do
   fi
 done
 dap_submit_preprocess
-arrays=()
 for i in "${!runs[@]}"; do
   dap_submit_training "$i"
-  arrays+=("$DAP_LAST_JOB")
 done
 
 list=$(printf '"%s",' "${runs[@]}")
-dependency=$(IFS=:; echo "${arrays[*]}")
-dap_submit_aggregate "$dependency" "$first_config" "${first_overrides[@]}" "evaluate.aggregate.runs={${list%,}}" \
+dap_submit_aggregate "$output/$name.json" "$first_config" "${first_overrides[@]}" "evaluate.aggregate.runs={${list%,}}" \
   "evaluate.aggregate.output=$output" "evaluate.aggregate.name=$name"
-echo "== aggregate job $DAP_LAST_JOB over ${#runs[@]} experiment(s); table: $output/$name.md (.csv, .json)"
+if [[ -n $DAP_LAST_JOB ]]; then
+  echo "== aggregate job $DAP_LAST_JOB over ${#runs[@]} experiment(s); table: $output/$name.md (.csv, .json)"
+elif [[ -n $DAP_AGGREGATE_WAITING ]]; then
+  echo "== aggregate job $DAP_AGGREGATE_WAITING (an earlier submission's, still queued); table: $output/$name.md"
+else
+  echo "== nothing left to do over ${#runs[@]} experiment(s) ($DAP_AGGREGATE_WHY); table: $output/$name.md"
+fi
+echo "== progress: jobs/slurm/status.sh ${DAP_X_RUN[*]}"

@@ -8,7 +8,8 @@
 //           tables), confusion.png and config.lua.
 // aggregate Mean +- std over seeds and splits of every evaluate/*/metrics.json
 //           of evaluate.aggregate.runs: tables as Markdown, CSV and JSON with
-//           each row's configs, plus the fine-tuning loss curves in one figure.
+//           each row's configs, plus the fine-tuning loss curves in one figure
+//           and <name>.html, a self-contained report (html_report.h).
 // gradcam   The paper's Fig. 3: per clip, rows of sampled frames, brightened
 //           (enhanced) frames, Grad-CAM before and after domain-adaptive
 //           pretraining; gradcam.json holds the maps.

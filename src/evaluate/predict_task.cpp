@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 namespace dap {
 namespace {
 
-// predictions.h5, metrics.json and confusion.png from every rank's scores (rank 0).
+// predictions.h5, confusion.png and metrics.json from every rank's scores (rank 0).
 void write_results(const StageContext& stage, const EvaluatedModel& model, const ClipSelection& selection,
                    const ShardDataset& data, const std::vector<std::string>& gathered, int64_t classes) {
   const auto& config = stage.config;
@@ -51,21 +51,27 @@ void write_results(const StageContext& stage, const EvaluatedModel& model, const
   }
   const fs::path folder = evaluate_folder(config);
   create_folder(folder.string());
+  // metrics.json, what aggregation collects, goes last: present, it says that the other files
+  // are this run's and complete. An older one is removed first, so that a write that fails
+  // (a full disk) never leaves it beside a newer predictions.h5 or without its figure.
+  const fs::path metrics_file = folder / "metrics.json";
+  std::error_code ignored;
+  fs::remove(metrics_file, ignored);
   write_text_file((folder / "config.lua").string(), stage.resolved_config);
   write_predictions((folder / "predictions.h5").string(), p);
   const ClassificationMetrics metrics = compute_classification_metrics(p);
+  ConfusionOptions figure;
+  figure.class_names = p.class_names;
+  figure.title = fmt::format("{} {}: top-1 {:.1f}% on {} clips", config.run.name, folder.filename().string(),
+                             metrics.top1, metrics.count);
+  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
   nlohmann::ordered_json json;
   json["result"] = result_label(c.result.table, c.result.row, c.result.column, folder.filename().string(),
                                 config.run.seed_scope);
   json["model"] = model.description;
   const nlohmann::ordered_json metric_values = metrics_to_json(metrics, p.class_names);
   for (const auto& item : metric_values.items()) json[item.key()] = item.value();
-  write_text_file((folder / "metrics.json").string(), json.dump(2) + "\n");
-  ConfusionOptions figure;
-  figure.class_names = p.class_names;
-  figure.title = fmt::format("{} {}: top-1 {:.1f}% on {} clips", config.run.name, folder.filename().string(),
-                             metrics.top1, metrics.count);
-  write_png((folder / "confusion.png").string(), plot_confusion_matrix(metrics.confusion, classes, figure));
+  write_text_file(metrics_file.string(), json.dump(2) + "\n");
   spdlog::info("{} labelled clips: top-1 {:.2f}%, top-{} {:.2f}%, mean class accuracy {:.2f}%; written to {}",
                metrics.count, metrics.top1, metrics.top_k, metrics.top5, metrics.mean_class_accuracy,
                folder.string());

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "core/base/error.h"
 #include "core/io/png_image.h"
@@ -29,6 +30,18 @@ TEST(PngImage, WriteThenReadIsExact) {
   EXPECT_EQ(back.width, 7);
   EXPECT_EQ(back.height, 5);
   EXPECT_EQ(back.pixels, image.pixels);
+}
+
+TEST(PngImage, EncodedBytesAreTheFileWritePngWrites) {
+  testing::TempDir dir;
+  RgbImage image;
+  image.width = 4;
+  image.height = 3;
+  for (int i = 0; i < 4 * 3 * 3; ++i) image.pixels.push_back(static_cast<uint8_t>(i * 11));
+  write_png(dir.file("a.png"), image);
+  std::ifstream in(dir.file("a.png"), std::ios::binary);
+  const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(encode_png(image), file);
 }
 
 TEST(PngImage, NonPngFailsNamingTheFile) {

@@ -10,6 +10,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "core/base/error.h"
 #include "core/io/atomic_file.h"
@@ -79,15 +80,37 @@ bool read_pixels(png_structp png, png_infop info, std::FILE* file, RgbImage* ima
   return true;
 }
 
-bool write_pixels(png_structp png, png_infop info, std::FILE* file, const RgbImage& image) {
+// The destination (a FILE or memory) is set up by the caller.
+bool write_pixels(png_structp png, png_infop info, const RgbImage& image) {
   if (setjmp(png_jmpbuf(png))) return false;
-  png_init_io(png, file);
   png_set_IHDR(png, info, image.width, image.height, /*bit_depth=*/8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (int y = 0; y < image.height; ++y) png_write_row(png, image.pixels.data() + size_t(y) * image.width * 3);
   png_write_end(png, nullptr);
   return true;
+}
+
+// The bytes of a PNG written to memory; no exception may cross libpng's C frames.
+struct PngBytes {
+  std::vector<uint8_t> bytes;
+  bool failed = false;
+};
+
+void append_png_bytes(png_structp png, png_bytep data, png_size_t size) {
+  auto* out = static_cast<PngBytes*>(png_get_io_ptr(png));
+  try {
+    out->bytes.insert(out->bytes.end(), data, data + size);
+  } catch (...) {
+    out->failed = true;
+  }
+}
+
+void check_size(const std::string& what, const RgbImage& image) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != size_t(image.width) * size_t(image.height) * 3)
+    throw Error(what + ": image of " + std::to_string(image.width) + "x" + std::to_string(image.height) + " has " +
+                std::to_string(image.pixels.size()) + " bytes, expected width * height * 3");
 }
 
 }  // namespace
@@ -114,11 +137,7 @@ RgbImage read_png(const std::string& path) {
 }
 
 void write_png(const std::string& path, const RgbImage& image) {
-  if (image.width <= 0 || image.height <= 0 ||
-      image.pixels.size() != size_t(image.width) * size_t(image.height) * 3)
-    throw Error("write_png " + path + ": image of " + std::to_string(image.width) + "x" +
-                std::to_string(image.height) + " has " + std::to_string(image.pixels.size()) +
-                " bytes, expected width * height * 3");
+  check_size("write_png " + path, image);
   // Under a temporary name, renamed once complete: never a truncated PNG, and a full disk is told apart.
   write_named_file_atomically(path, [&](const std::string& temporary) {
     FilePtr file(std::fopen(temporary.c_str(), "wb"));
@@ -129,7 +148,10 @@ void write_png(const std::string& path, const RgbImage& image) {
       PngWriteStructs structs;
       structs.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
       if (structs.png) structs.info = png_create_info_struct(structs.png);
-      if (structs.info) written = write_pixels(structs.png, structs.info, file.get(), image);
+      if (structs.info) {
+        png_init_io(structs.png, file.get());
+        written = write_pixels(structs.png, structs.info, image);
+      }
     }
     // fclose flushes: a full disk shows up here, not in libpng.
     const bool closed = std::fclose(file.release()) == 0;
@@ -137,6 +159,24 @@ void write_png(const std::string& path, const RgbImage& image) {
       throw Error("cannot write PNG file " + path + ": " + (written ? "write error on close" : error.text));
     }
   });
+}
+
+std::vector<uint8_t> encode_png(const RgbImage& image) {
+  check_size("encode_png", image);
+  PngErrorText error;
+  PngBytes out;
+  bool written = false;
+  {
+    PngWriteStructs structs;
+    structs.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+    if (structs.png) structs.info = png_create_info_struct(structs.png);
+    if (structs.info) {
+      png_set_write_fn(structs.png, &out, append_png_bytes, nullptr);
+      written = write_pixels(structs.png, structs.info, image);
+    }
+  }
+  if (!written || out.failed) throw Error(std::string("cannot encode PNG: ") + (written ? "out of memory" : error.text));
+  return std::move(out.bytes);
 }
 
 }  // namespace dap

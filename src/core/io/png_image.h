@@ -1,4 +1,5 @@
-// 8-bit RGB PNG files (libpng): golden images in tests, debug dumps of frames.
+// 8-bit RGB PNG files (libpng): golden images in tests, debug dumps of frames,
+// figures (also in memory, to embed in an HTML report).
 #pragma once
 
 #include <cstdint>
@@ -21,5 +22,8 @@ RgbImage read_png(const std::string& path);
 
 // Writes an 8-bit RGB PNG. Throws Error naming the file.
 void write_png(const std::string& path, const RgbImage& image);
+
+// The bytes of the PNG file write_png would write (for embedding). Throws Error.
+std::vector<uint8_t> encode_png(const RgbImage& image);
 
 }  // namespace dap
