@@ -14,6 +14,7 @@
 #include "core/base/error.h"
 #include "core/base/exit_codes.h"
 #include "core/base/log.h"
+#include "core/base/phase_times.h"
 #include "core/base/progress.h"
 #include "core/config/config_binding.h"
 #include "core/data/manifest.h"
@@ -233,6 +234,7 @@ int run_preprocess(const StageContext& stage) {
 
   spdlog::info("rank finished: {} video(s) claimed, {} frames, {} shard(s) written", worker.videos_claimed(),
                worker.frames(), worker.shards_written());
+  if (phase_times::enabled()) spdlog::info("phase times (s, this rank): {}", phase_times::summary_json());
   const std::vector<std::string> reports = gather_strings(worker.report());
   // Rank 0 writes the index; the others wait to learn whether it fitted on the disk.
   int exit_code = kExitOk;

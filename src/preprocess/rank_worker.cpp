@@ -6,6 +6,7 @@
 
 #include "core/base/error.h"
 #include "core/base/log.h"
+#include "core/base/phase_times.h"
 #include "core/video/clip_reader.h"
 
 namespace fs = std::filesystem;
@@ -22,6 +23,7 @@ ClipRequest clip_request(const config::PreprocessConfig& c) {
   request.height = c.resize.height;
   request.width = c.resize.width;
   request.preserve_aspect = c.resize.mode == "crop";
+  request.decode_needed = c.decode == "needed";
   return request;
 }
 
@@ -58,11 +60,18 @@ void RankWorker::process(const ManifestEntry& entry, FrameEnhancer& enhancer) {
     return;
   }
   video.enhanced.resize(video.original.size());
-  enhancer.enhance(video.original.data(), static_cast<int>(video.frame_count()), settings_.height, settings_.width,
-                   video.enhanced.data());
-  if (!writer_) open_shard();
-  writer_->add_video(video);
+  {
+    phase_times::Scope timing(phase_times::kEnhance);
+    enhancer.enhance(video.original.data(), static_cast<int>(video.frame_count()), settings_.height, settings_.width,
+                     video.enhanced.data());
+  }
+  {
+    phase_times::Scope timing(phase_times::kWrite);  // HDF5 write, compression included
+    if (!writer_) open_shard();
+    writer_->add_video(video);
+  }
   frames_ += video.frame_count();
+  phase_times::count(phase_times::kStoredFrames, video.frame_count());
   if (writer_->videos() >= config_.output.videos_per_shard) close_shard();
 }
 
@@ -73,6 +82,7 @@ void RankWorker::open_shard() {
 }
 
 void RankWorker::close_shard() {
+  phase_times::Scope timing(phase_times::kWrite);
   shards_.push_back(writer_->finish());
   writer_.reset();
 }

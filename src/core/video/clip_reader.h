@@ -20,6 +20,9 @@ struct ClipRequest {
   int width = 224;
   bool preserve_aspect = true;   // true: resize to cover + centre crop; false: plain resize
   int decoder_threads = 1;
+  // Decode only the sampled frames and what they reference (see needed_frames.h);
+  // false: decode every frame. Both store the same frames.
+  bool decode_needed = true;
 };
 
 struct SampledClip {
@@ -30,6 +33,7 @@ struct SampledClip {
   float source_fps = 0.0f;
   int64_t decoded_frames = 0;
   int rotation = 0;  // clockwise degrees applied from the display matrix
+  bool decoded_selectively = false;  // decode_needed took the fast path (else every frame was decoded)
   int64_t frame_count() const { return static_cast<int64_t>(source_frame_indices.size()); }
 };
 
