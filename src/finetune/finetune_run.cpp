@@ -16,6 +16,7 @@
 #include "core/data/clip_selection.h"
 #include "core/data/test_clip_guard.h"
 #include "core/dist/shared_failure.h"
+#include "core/io/atomic_file.h"
 #include "core/models/adapter_file.h"
 #include "core/models/video_classifier.h"
 #include "core/results/predictions_file.h"
@@ -64,7 +65,7 @@ std::vector<PseudoLabel> choose_pseudo_labels(const config::LabelsConfig& c, con
   const auto labels = select_pseudo_labels(teacher, settings);
   // Every rank takes part: a full disk ends all of them alike (shared_failure.h).
   write_on_root(root, [&] {
-    fs::create_directories(folder);
+    create_folder(folder);
     write_pseudo_labels((fs::path(folder) / "pseudo_labels.csv").string(), labels);
   });
   if (root) {

@@ -10,22 +10,38 @@ with exit 77 where mounting is not allowed), 2 ranks on the tiny pretraining con
 - dap-pretrain writing a checkpoint: exit 74, one line naming the checkpoint, no
   `terminate` and no stack trace; the previous checkpoint stays intact, and given room the
   rerun resumes and ends with exactly the weights of an uninterrupted run;
-- dap-evaluate's aggregate task (rank 0 alone) writing its tables: exit 74, one line."""
+- dap-evaluate's aggregate task (rank 0 alone) writing its tables: exit 74, one line;
+and, 2 ranks on lua/finetune_tiny.lua's synthetic task (tests/python/synthetic_task.py; a
+fresh adapter, 2 epochs = 12 steps, checkpoints at steps 10 and 12):
+- dap-finetune writing its second checkpoint: exit 74, one line naming it, the first kept
+  intact; given room for that checkpoint but not for model.pt, the rerun resumes and ends
+  with exit 74 naming model.pt, no model.pt; given room, the next rerun resumes from the
+  last checkpoint and exports a model.pt bit-identical to an uninterrupted run's;
+- dap-evaluate's predict task writing into a folder where, in turn, predictions.h5,
+  confusion.png and metrics.json do not fit: exit 74, one line naming that file, no
+  temporary file, and no metrics.json (what aggregation takes as a finished result; an
+  earlier prediction's is removed too) unless everything was written; a predictions.h5
+  that is there is complete."""
 import glob
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 
-
 import dap_test_support as support
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synthetic_task  # noqa: E402
 
 CONFIG = "lua/pretrain_tiny.lua"
 # Uncompressed: their size is known before any is written (compressed, it is measured on the first).
 SHARDS = 'preprocess.output.compression="none"'
 EXIT_OUT_OF_SPACE = 74
+FINETUNE_CONFIG = "lua/finetune_tiny.lua"  # with a fresh adapter and 2 epochs (finetune_args)
+PAGE = 4096  # what tmpfs counts a file in
 problems = []
 
 
@@ -166,6 +182,142 @@ def check_aggregate(work):
         subprocess.run(["umount", tables])
 
 
+def pages(size):
+    """Bytes a file of `size` bytes takes on a tmpfs."""
+    return -(-size // PAGE) * PAGE
+
+
+def files_size(folder, names):
+    return sum(pages(os.path.getsize(os.path.join(folder, name))) for name in names)
+
+
+def empty_folder(folder):
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+
+def finetune_args(work, root, name):
+    return ["--config", FINETUNE_CONFIG, f"preprocess.output.root={work}/task_data", f"run.root={root}",
+            f"run.name={name}", "finetune.init_adapter=none", "finetune.optim.epochs=2"]
+
+
+def model_state(path):
+    import torch
+    return {k: v.clone() for k, v in torch.jit.load(path).state_dict().items()}
+
+
+def check_finetune(work, reference, runs):
+    """Room for a checkpoint and a half: the second one (step 12) does not fit; then room for
+    it but for half of model.pt: the export does not fit; then room."""
+    checkpoint = pages(os.path.getsize(os.path.join(reference, "checkpoints", "step_000000012.pt")))
+    model = pages(os.path.getsize(os.path.join(reference, "model.pt")))
+    others = files_size(reference, ["config.lua", "metrics.jsonl"])
+    error = mount_tmpfs(runs, others + int(1.5 * checkpoint) + 2 * PAGE)
+    check(error is None, f"mounting the fine-tuning tmpfs failed: {error}")
+    if error:
+        return
+    try:
+        folder = os.path.join(runs, "full", "finetune", "split1-seed0")
+        checkpoints = os.path.join(folder, "checkpoints")
+        listed = lambda: sorted(os.path.basename(p) for p in glob.glob(os.path.join(checkpoints, "step_*.pt")))
+
+        def intact(names):
+            for name in names:
+                path = os.path.join(checkpoints, name)
+                with open(path, "rb") as f, open(path + ".sha256") as recorded:
+                    check(hashlib.sha256(f.read()).hexdigest() == recorded.read().strip(), f"{path} is not intact")
+
+        result = support.mpirun(2, "dap-finetune", finetune_args(work, runs, "full"), timeout=300)
+        line = check_clean_out_of_space("finetune checkpoint", result.returncode, result.stdout + result.stderr, runs)
+        check("checkpoints/step_000000012.pt:" in line, f"finetune checkpoint: the line does not name step 12: {line}")
+        check(listed() == ["step_000000010.pt"], f"finetune checkpoint: the previous checkpoint is not kept: {listed()}")
+        intact(listed())
+
+        resize_tmpfs(runs, used_bytes(runs) + checkpoint + model // 2 + 2 * PAGE)
+        result = support.mpirun(2, "dap-finetune", finetune_args(work, runs, "full"), timeout=300)
+        output = result.stdout + result.stderr
+        line = check_clean_out_of_space("finetune model.pt", result.returncode, output, runs)
+        check("resuming from" in output and "step 10)" in output, "finetune model.pt: the rerun did not resume at step 10")
+        check(f"out of disk space: cannot write {folder}/model.pt:" in line,
+              f"finetune model.pt: the line does not name model.pt: {line}")
+        check(not os.path.exists(os.path.join(folder, "model.pt")), "finetune model.pt: a model.pt was left")
+        check(listed() == ["step_000000010.pt", "step_000000012.pt"],
+              f"finetune model.pt: the checkpoints are not both kept: {listed()}")
+        intact(listed())
+
+        resize_tmpfs(runs, 32 << 20)
+        rerun = support.mpirun(2, "dap-finetune", finetune_args(work, runs, "full"), timeout=300)
+        output = rerun.stdout + rerun.stderr
+        check(rerun.returncode == 0, f"the fine-tuning rerun with room failed ({rerun.returncode}):\n{output[-3000:]}")
+        check("resuming from" in output and "step 12)" in output, "the fine-tuning rerun did not resume at step 12")
+        if rerun.returncode == 0:
+            difference = same_state(model_state(os.path.join(reference, "model.pt")),
+                                    model_state(os.path.join(folder, "model.pt")))
+            check(difference is None, f"the resumed fine-tuning differs from the uninterrupted one: {difference}")
+    finally:
+        subprocess.run(["umount", runs])
+
+
+def check_predict(work, reference_runs, out):
+    """predictions.h5, confusion.png and metrics.json (written in this order) each in turn the
+    one that does not fit; a reference prediction on the ordinary disk gives the sizes."""
+    import h5py
+    args = lambda output: finetune_args(work, reference_runs, "reference") + [f"evaluate.output={output}"]
+    reference = os.path.join(work, "predict_reference")
+    result = support.mpirun(2, "dap-evaluate", args(reference), timeout=300)
+    check(result.returncode == 0, f"the reference prediction failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    if result.returncode != 0:
+        return
+    size = lambda name: files_size(reference, [name])
+    config, predictions, figure = size("config.lua"), size("predictions.h5"), size("confusion.png")
+    error = mount_tmpfs(out, PAGE)
+    check(error is None, f"mounting the predictions' tmpfs failed: {error}")
+    if error:
+        return
+    try:
+        for name, room in (("predictions.h5", config + predictions // 2),
+                           ("confusion.png", config + predictions + figure // 2),
+                           ("metrics.json", config + predictions + figure)):
+            empty_folder(out)
+            resize_tmpfs(out, room)
+            # An earlier prediction's metrics.json must not outlive a failed one.
+            shutil.copy(os.path.join(reference, "metrics.json"), out)
+            result = support.mpirun(2, "dap-evaluate", args(out), timeout=300)
+            case = f"predict {name}"
+            line = check_clean_out_of_space(case, result.returncode, result.stdout + result.stderr, out)
+            check(f"out of disk space: cannot write {out}/{name}:" in line,
+                  f"{case}: the line does not name {name}: {line}")
+            check(not os.path.exists(os.path.join(out, "metrics.json")), f"{case}: a metrics.json is there")
+            check(name != "predictions.h5" or not os.path.exists(os.path.join(out, "predictions.h5")),
+                  f"{case}: a predictions.h5 was left")
+            if os.path.exists(os.path.join(out, "predictions.h5")):
+                with h5py.File(os.path.join(out, "predictions.h5"), "r") as got, \
+                        h5py.File(os.path.join(reference, "predictions.h5"), "r") as expected:
+                    check((got["scores"][()] == expected["scores"][()]).all(), f"{case}: predictions.h5 is not complete")
+    finally:
+        subprocess.run(["umount", out])
+
+
+def check_finetune_and_predict(work):
+    """The synthetic task, preprocessed on the ordinary disk, and an uninterrupted fine-tuning."""
+    task = os.path.join(work, "task")
+    synthetic_task.make_task(task)
+    os.environ["DAP_TINY_TASK"] = task
+    reference_runs = os.path.join(work, "finetune_runs")
+    prep = support.mpirun(2, "dap-preprocess", finetune_args(work, reference_runs, "reference"), timeout=300)
+    check(prep.returncode == 0, f"preprocessing the synthetic task failed:\n{(prep.stdout + prep.stderr)[-3000:]}")
+    if prep.returncode != 0:
+        return
+    result = support.mpirun(2, "dap-finetune", finetune_args(work, reference_runs, "reference"), timeout=300)
+    check(result.returncode == 0, f"the uninterrupted fine-tuning failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    if result.returncode != 0:
+        return
+    check_finetune(work, os.path.join(reference_runs, "reference", "finetune", "split1-seed0"),
+                   os.path.join(work, "finetune_tmpfs"))
+    check_predict(work, reference_runs, os.path.join(work, "predict_tmpfs"))
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
         data = os.path.join(work, "data")
@@ -181,6 +333,7 @@ def main():
                 check_feature_cache(work, data)
                 check_checkpoint(work, data, os.path.join(work, "runs_tmpfs"))
             check_aggregate(work)
+            check_finetune_and_predict(work)
         finally:
             subprocess.run(["umount", data])
     if problems:

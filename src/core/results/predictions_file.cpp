@@ -1,10 +1,7 @@
 #include "core/results/predictions_file.h"
 
-#include <cstdio>
-#include <filesystem>
-
 #include "core/base/error.h"
-#include "core/io/disk_space.h"
+#include "core/io/atomic_file.h"
 #include "core/io/hdf5_handle.h"
 #include "dap/version.h"
 
@@ -85,37 +82,29 @@ void write_predictions(const std::string& path, const Predictions& p) {
   const std::string problem = predictions_problem(p);
   if (!problem.empty()) throw Error("cannot write predictions '" + path + "': " + problem);
   h5::disable_auto_error_printing();
-  const std::string temporary = path + ".tmp";
-  try {
-    h5::Handle file = h5::check_id(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                                   "H5Fcreate " + temporary);
-    const hid_t f = file.get();
-    h5::write_string_attribute(f, "format", predictions::kFormat);
-    h5::write_int_attribute(f, "format_version", predictions::kFormatVersion);
-    h5::write_string_attribute(f, "producer", kProducer);
-    h5::write_string_attribute(f, "config", p.config);
-    h5::write_string_attribute(f, "model", p.model);
-    h5::write_strings(f, "video_ids", p.video_ids);
-    h5::write_vector(f, "labels", p.labels);
-    const float none = 0.0f;  // H5Dwrite wants a buffer even for an empty selection
-    h5::write_float_array(f, "scores", {p.video_ids.size(), p.class_names.size()},
-                          p.scores.empty() ? &none : p.scores.data());
-    h5::write_strings(f, "class_names", p.class_names);
-    if (!p.domains.empty()) h5::write_strings(f, "domains", p.domains);
-    h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary);
-  } catch (const Error& e) {
-    // Asked before the removal frees the space.
-    const int space = out_of_space_errno(std::filesystem::path(path).parent_path().string());
-    std::remove(temporary.c_str());
-    if (space != 0) throw out_of_space_error(path, space);
-    throw Error("cannot write predictions '" + path + "': " + e.what());
-  }
-  std::error_code failed;
-  std::filesystem::rename(temporary, path, failed);
-  if (failed) {
-    std::remove(temporary.c_str());
-    throw Error("cannot write predictions '" + path + "': rename failed: " + failed.message());
-  }
+  // Whole or not at all, synced before the rename; a full disk or quota is an OutOfSpaceError naming `path`.
+  write_named_file_atomically(path, [&](const std::string& temporary) {
+    try {
+      h5::Handle file = h5::check_id(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                                     "H5Fcreate " + temporary);
+      const hid_t f = file.get();
+      h5::write_string_attribute(f, "format", predictions::kFormat);
+      h5::write_int_attribute(f, "format_version", predictions::kFormatVersion);
+      h5::write_string_attribute(f, "producer", kProducer);
+      h5::write_string_attribute(f, "config", p.config);
+      h5::write_string_attribute(f, "model", p.model);
+      h5::write_strings(f, "video_ids", p.video_ids);
+      h5::write_vector(f, "labels", p.labels);
+      const float none = 0.0f;  // H5Dwrite wants a buffer even for an empty selection
+      h5::write_float_array(f, "scores", {p.video_ids.size(), p.class_names.size()},
+                            p.scores.empty() ? &none : p.scores.data());
+      h5::write_strings(f, "class_names", p.class_names);
+      if (!p.domains.empty()) h5::write_strings(f, "domains", p.domains);
+      h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary);
+    } catch (const Error& e) {
+      throw Error("cannot write predictions '" + path + "': " + e.what());
+    }
+  });
 }
 
 Predictions read_predictions(const std::string& path) {
