@@ -260,6 +260,8 @@ return {
     seed = 0,
     -- compute the frozen backbone's per-layer features of every stored frame once (beside the shards) and run the backbone only on the mixed and local views
     feature_cache = false,
+    -- how the feature cache stores the features (float16: half the size, rounded to about 5e-4 relative; each type has its own cache) (one of "float32", "float16")
+    feature_cache_dtype = "float32",
     -- where the model runs (auto: CUDA when available) (one of "auto", "cpu", "cuda")
     device = "auto",
     -- forward passes under bfloat16 autocast, parameters and gradients float32 (auto: bf16 on CUDA, fp32 on the CPU) (one of "auto", "fp32", "bf16")

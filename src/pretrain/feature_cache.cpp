@@ -1,5 +1,6 @@
 #include "pretrain/feature_cache.h"
 
+#include <c10/util/Half.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -44,6 +45,16 @@ std::string weights_sha256(VideoBackbone& backbone) {
   return sha256_bytes(digests.data(), digests.size());
 }
 
+// The file type of a float16 cache: IEEE half, little-endian, as h5py and numpy
+// write float16 (HDF5 1.10 has no predefined one).
+h5::Handle half_type() {
+  h5::Handle type = h5::check_id(H5Tcopy(H5T_IEEE_F32LE), "H5Tcopy");
+  h5::check(H5Tset_fields(type.get(), 15, 10, 5, 0, 10), "H5Tset_fields");
+  h5::check(H5Tset_size(type.get(), 2), "H5Tset_size");
+  h5::check(H5Tset_ebias(type.get(), 15), "H5Tset_ebias");
+  return type;
+}
+
 // What the features depend on, hashed (the folder name of the cache).
 std::string cache_key(const config::PretrainConfig& c, VideoBackbone& backbone) {
   config::BackboneConfig sizes = c.backbone;
@@ -56,6 +67,8 @@ std::string cache_key(const config::PretrainConfig& c, VideoBackbone& backbone) 
                              {"mean", c.views.mean},
                              {"std", c.views.std},
                              {"embedding", c.adapter.reads_embedding()}};
+  // float32 keeps the key it had before float16 existed, so those caches stay valid.
+  if (c.feature_cache_dtype != "float32") identity["dtype"] = c.feature_cache_dtype;
   const std::string text = identity.dump();
   return sha256_bytes(text.data(), text.size()).substr(0, 16);
 }
@@ -64,8 +77,17 @@ std::string cache_path(const std::string& folder, const std::string& key, const 
   return (fs::path(folder) / "features" / key / shard_file).string();
 }
 
-// A finished file of this key, for this shard's bytes, of the expected size.
-bool complete(const std::string& path, const std::string& key, const ShardSummary& shard, int64_t width) {
+// Bytes per value of a dataset of the file (4: float32, 2: float16).
+size_t value_bytes(hid_t file, const char* name) {
+  h5::Handle dataset = h5::check_id(H5Dopen2(file, name, H5P_DEFAULT), std::string("H5Dopen2 ") + name);
+  h5::Handle type = h5::check_id(H5Dget_type(dataset.get()), std::string("H5Dget_type ") + name);
+  return H5Tget_class(type.get()) == H5T_FLOAT ? H5Tget_size(type.get()) : 0;
+}
+
+// A finished file of this key, for this shard's bytes, of the expected size and
+// type (the key differs per type too, but a float32 file must never be read as float16).
+bool complete(const std::string& path, const std::string& key, const ShardSummary& shard, int64_t width,
+              bool half) {
   if (!fs::is_regular_file(path)) return false;
   h5::disable_auto_error_printing();
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -80,7 +102,8 @@ bool complete(const std::string& path, const std::string& key, const ShardSummar
     }
     for (const char* kind : kKinds) {
       const std::vector<hsize_t> dims = h5::dataset_dims(file.get(), kind);
-      if (dims.size() != 2 || static_cast<int64_t>(dims[0]) != shard.frames || static_cast<int64_t>(dims[1]) != width)
+      if (dims.size() != 2 || static_cast<int64_t>(dims[0]) != shard.frames ||
+          static_cast<int64_t>(dims[1]) != width || value_bytes(file.get(), kind) != (half ? 2u : 4u))
         return false;
     }
   } catch (const Error&) {
@@ -89,17 +112,18 @@ bool complete(const std::string& path, const std::string& key, const ShardSummar
   return true;
 }
 
-// Rows [first, first + rows) of a [frames, width] float dataset: written from, or read into, `values`.
-void transfer_rows(hid_t dataset, int64_t first, int64_t rows, int64_t width, float* values, bool write,
-                   const std::string& path) {
+// Rows [first, first + rows) of a [frames, width] dataset: written from, or read
+// into, `values` of type `memory_type` (the file's own type: no conversion).
+void transfer_rows(hid_t dataset, int64_t first, int64_t rows, int64_t width, hid_t memory_type, void* values,
+                   bool write, const std::string& path) {
   h5::Handle space = h5::check_id(H5Dget_space(dataset), "H5Dget_space " + path);
   const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
   const hsize_t count[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(width)};
   h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
             "H5Sselect_hyperslab " + path);
   h5::Handle memory = h5::check_id(H5Screate_simple(2, count, nullptr), "H5Screate_simple");
-  h5::check(write ? H5Dwrite(dataset, H5T_NATIVE_FLOAT, memory.get(), space.get(), H5P_DEFAULT, values)
-                  : H5Dread(dataset, H5T_NATIVE_FLOAT, memory.get(), space.get(), H5P_DEFAULT, values),
+  h5::check(write ? H5Dwrite(dataset, memory_type, memory.get(), space.get(), H5P_DEFAULT, values)
+                  : H5Dread(dataset, memory_type, memory.get(), space.get(), H5P_DEFAULT, values),
             (write ? "H5Dwrite " : "H5Dread ") + path);
 }
 
@@ -120,11 +144,12 @@ struct FeatureCache::Files {
     h5::Handle file, datasets[2];
   };
   std::vector<std::vector<Shard>> shards;  // [folder][shard]
+  h5::Handle half;                         // the float16 type, when the files hold it
 };
 
 FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfig& c, VideoBackbone& backbone,
                            const torch::Device& device, int rank, int world)
-    : data_(data), files_(std::make_unique<Files>()) {
+    : data_(data), half_(c.feature_cache_dtype == "float16"), files_(std::make_unique<Files>()) {
   torch::NoGradGuard no_grad;
   const bool embedding = c.adapter.reads_embedding();
   const ClipViewBuilder builder(data, view_settings(c.views));
@@ -135,6 +160,9 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
   }
   const int64_t width = width_;
   report_.key = cache_key(c, backbone);
+  if (half_) files_->half = half_type();
+  const hid_t file_type = half_ ? files_->half.get() : H5T_IEEE_F32LE;
+  const hid_t memory_type = half_ ? files_->half.get() : H5T_NATIVE_FLOAT;
 
   // Rank 0 decides what is missing, so every rank works from the same list.
   std::vector<ShardIndex> indexes;
@@ -144,7 +172,7 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
     for (size_t f = 0; f < indexes.size(); ++f) {
       for (size_t s = 0; s < indexes[f].shards.size(); ++s) {
         const ShardSummary& shard = indexes[f].shards[s];
-        if (!complete(cache_path(data.folders()[f], report_.key, shard.file), report_.key, shard, width))
+        if (!complete(cache_path(data.folders()[f], report_.key, shard.file), report_.key, shard, width, half_))
           missing.push_back({f, s});
       }
     }
@@ -172,6 +200,7 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
         h5::write_string_attribute(file.get(), "shard_file", shard.file);
         h5::write_string_attribute(file.get(), "shard_sha256", shard.sha256);
         h5::write_string_attribute(file.get(), "layer_widths", nlohmann::json(widths_).dump());
+        h5::write_string_attribute(file.get(), "dtype", c.feature_cache_dtype);
         const hsize_t dims[2] = {static_cast<hsize_t>(shard.frames), static_cast<hsize_t>(width)};
         const hsize_t chunk[2] = {1, static_cast<hsize_t>(width)};  // one frame per chunk: steps read a few rows
         h5::Handle space = h5::check_id(H5Screate_simple(2, dims, nullptr), "H5Screate_simple");
@@ -179,7 +208,7 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
         h5::check(H5Pset_chunk(layout.get(), 2, chunk), "H5Pset_chunk");
         h5::Handle sets[2];
         for (int k = 0; k < 2; ++k) {
-          sets[k] = h5::check_id(H5Dcreate2(file.get(), kKinds[k], H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+          sets[k] = h5::check_id(H5Dcreate2(file.get(), kKinds[k], file_type, space.get(), H5P_DEFAULT,
                                             layout.get(), H5P_DEFAULT),
                                  std::string("H5Dcreate2 ") + kKinds[k]);
         }
@@ -195,8 +224,11 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
             for (int k = 0; k < 2; ++k) {
               builder.global_view(clip, frames, k == 1, pixels.data());
               const torch::Tensor views = torch::from_blob(pixels.data(), {1, n, 3, size, size}).to(device);
-              const torch::Tensor rows = frame_rows(backbone, views, embedding);
-              transfer_rows(sets[k].get(), r.first_frame + first, n, width, rows.data_ptr<float>(), true, temporary);
+              // Rounded to float16 (to nearest) here, when the cache holds it.
+              const torch::Tensor rows =
+                  frame_rows(backbone, views, embedding).to(half_ ? torch::kHalf : torch::kFloat);
+              transfer_rows(sets[k].get(), r.first_frame + first, n, width, memory_type, rows.data_ptr(), true,
+                            temporary);
             }
           }
         }
@@ -230,7 +262,7 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
       for (const ShardSummary& shard : indexes[f].shards) {
         Files::Shard opened;
         opened.path = cache_path(data.folders()[f], report_.key, shard.file);
-        if (!complete(opened.path, report_.key, shard, width)) {
+        if (!complete(opened.path, report_.key, shard, width, half_)) {
           throw Error("feature cache file " + opened.path + " is missing or incomplete after it was built (are the "
                       "shard folders on a file system every rank sees?)");
         }
@@ -254,23 +286,42 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
 
 FeatureCache::~FeatureCache() = default;
 
-std::vector<torch::Tensor> FeatureCache::layer_features(const Batch& batch, bool enhanced) const {
+void FeatureCache::read_frames(int64_t clip, const int32_t* frames, int64_t count, bool enhanced,
+                               float* out) const {
   const int64_t width = width_;
+  const ClipRecord& r = data_.record(clip);
+  const Files::Shard& shard = files_->shards[r.folder][r.shard];
+  const int32_t low = *std::min_element(frames, frames + count), high = *std::max_element(frames, frames + count);
+  // One read of the clip's rows low..high, in the file's type; per thread, as the loader's workers call this.
+  thread_local std::vector<char> span;
+  const size_t bytes = half_ ? sizeof(uint16_t) : sizeof(float);
+  span.resize(static_cast<size_t>(high - low + 1) * width * bytes);
+  transfer_rows(shard.datasets[enhanced ? 1 : 0].get(), r.first_frame + low, high - low + 1, width,
+                half_ ? files_->half.get() : H5T_NATIVE_FLOAT, span.data(), false, shard.path);
+  for (int64_t t = 0; t < count; ++t) {
+    const size_t row = static_cast<size_t>(frames[t] - low) * width;
+    float* to = out + t * width;
+    if (half_) {
+      const auto* from = reinterpret_cast<const uint16_t*>(span.data()) + row;
+      for (int64_t i = 0; i < width; ++i) to[i] = c10::detail::fp16_ieee_to_fp32_value(from[i]);
+    } else {
+      std::copy_n(reinterpret_cast<const float*>(span.data()) + row, width, to);
+    }
+  }
+}
+
+std::vector<torch::Tensor> FeatureCache::layer_features(const Batch& batch, bool enhanced) const {
   const auto clips = static_cast<int64_t>(batch.clips.size());
   const int64_t frames = batch.num_frames;
-  torch::Tensor all = torch::empty({clips, frames, width});
-  float* out = all.data_ptr<float>();
-  std::vector<float> span;
-  for (int64_t b = 0; b < clips; ++b) {
-    const ClipRecord& r = data_.record(batch.clips[b]);
-    const Files::Shard& shard = files_->shards[r.folder][r.shard];
-    const auto drawn = batch.frames.begin() + b * frames;
-    const int32_t low = *std::min_element(drawn, drawn + frames), high = *std::max_element(drawn, drawn + frames);
-    span.resize(static_cast<size_t>(high - low + 1) * width);  // one read of the clip's rows low..high
-    transfer_rows(shard.datasets[enhanced ? 1 : 0].get(), r.first_frame + low, high - low + 1, width, span.data(),
-                  false, shard.path);
-    for (int64_t t = 0; t < frames; ++t) {
-      std::copy_n(span.data() + static_cast<size_t>(drawn[t] - low) * width, width, out + (b * frames + t) * width);
+  torch::Tensor all;
+  const std::vector<float>& read = enhanced ? batch.features_enhanced : batch.features_original;
+  if (batch.feature_width == width_ && !read.empty()) {  // read by the loader's workers
+    all = torch::from_blob(const_cast<float*>(read.data()), {clips, frames, width_});
+  } else {
+    all = torch::empty({clips, frames, width_});
+    for (int64_t b = 0; b < clips; ++b) {
+      read_frames(batch.clips[b], batch.frames.data() + b * frames, frames, enhanced,
+                  all.data_ptr<float>() + b * frames * width_);
     }
   }
   std::vector<torch::Tensor> layers;

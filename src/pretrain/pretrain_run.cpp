@@ -38,6 +38,7 @@ constexpr int64_t kStudentViews = 4;  // o, e, m, l
 std::string training_identity(const config::PretrainConfig& c) {
   config::PretrainConfig identity = without_run_settings(c);
   identity.feature_cache = false;
+  identity.feature_cache_dtype = "float32";
   return config::config_to_lua(identity);
 }
 
@@ -146,7 +147,8 @@ class PretrainTask : public TrainingTask {
   }
   void start_feature_cache();
   // The teacher's input: the backbone's layer features of the views o, e and m
-  // ([3B, T, D] per layer), with o and e from the feature cache when there is one.
+  // ([3B, T, D] per layer), with o and e from the feature cache when there is one
+  // (read into the batch by the loader's workers).
   std::vector<torch::Tensor> global_features(const Batch& batch, const DeviceViews& views, bool embedding);
 
   const StageContext& stage_;
@@ -230,8 +232,10 @@ std::unique_ptr<BatchLoader> PretrainTask::start(int64_t first_step, int64_t end
     spdlog::info("gradient all-reduce: {}; forward passes in {}", reducer_->name(), bf16_ ? "bfloat16" : "float32");
     spdlog::info("adaptation block: {}", c_.init_adapter.empty() ? "fresh" : "initialised from " + c_.init_adapter);
   }
+  // With the feature cache, the workers read o and e's features into each batch too.
   return std::make_unique<BatchLoader>(data_, sampler_, view_settings(c_.views), static_cast<uint64_t>(c_.seed),
-                                       first_step, end_step, c_.loader.workers, c_.loader.prefetch);
+                                       first_step, end_step, c_.loader.workers, c_.loader.prefetch,
+                                       std::vector<int32_t>{}, cache_.get());
 }
 
 double PretrainTask::train_step(const Batch& batch) {

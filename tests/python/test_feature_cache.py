@@ -8,9 +8,17 @@ computed once, beside the shards (docs/FEATURE_CACHE.md).
   are redone alone; other backbone weights (another seed) get another key;
 - each file holds a row per stored frame of its shard, of every layer's width;
 - refused with a clear config error for R(2+1)D and with train_encoder;
+- pretrain.feature_cache_dtype = "float16": another key, datasets of IEEE half
+  holding the float32 cache's values rounded, half the bytes; a float32 file
+  in its place is rebuilt; 6 steps' losses within FP16_TOLERANCE of the
+  float32 cache's (the features are rounded to 2^-11 relative);
 - full-width ViT-B/16 (lua/base.lua sizes, random weights, 224 px, 2 clips of 8
   frames from dap-synth-shards): one step's loss with and without the cache
-  within 1e-5 relative."""
+  within 1e-5 relative, and with the float16 cache within FP16_TOLERANCE; its
+  files about half the float32 ones' size.
+
+Since issue 33 the loader's workers read the cached rows (Batch::features_*):
+the losses above are of that path."""
 import glob
 import json
 import os
@@ -26,6 +34,7 @@ import dap_test_support as support
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TINY = "lua/finetune_tiny.lua"
+FP16_TOLERANCE = 1e-3  # relative loss difference, float16 vs float32 cache
 problems = []
 
 
@@ -99,10 +108,40 @@ def tiny_checks(work):
               f"a row per stored frame of every layer's width: {rows}, layer widths {widths}")
         check(cache.attrs["shard_sha256"] == index["shards"][0]["sha256"], "the file records its shard's sha256")
 
+    half_checks(work, steps, folder, index, key, files)
+
     for name, override in [("r2plus1d", "pretrain.backbone.kind=r2plus1d"),
                            ("train_encoder", "pretrain.backbone.train_encoder=true")]:
         log = pretrain(work, name, 1, "pretrain.feature_cache=true", override, expect=2)
         check("pretrain.feature_cache" in log, f"{name}: the config error names pretrain.feature_cache")
+
+
+def half_checks(work, steps, folder, index, key32, files32):
+    log = pretrain(work, "cached16", 2, *steps, "pretrain.feature_cache=true", "pretrain.feature_cache_dtype=float16")
+    key, count, shards = built(log)
+    check(key is not None and key != key32 and count == shards, f"float16: another key, all built ({key}, {count})")
+    files = sorted(glob.glob(os.path.join(folder, "features", str(key), "*.h5")))
+    with h5py.File(files32[0]) as full, h5py.File(files[0]) as half:
+        check(half.attrs["dtype"] == "float16" and full.attrs["dtype"] == "float32", "each file records its dtype")
+        for kind in ("original", "enhanced"):
+            check(half[kind].dtype == "float16" and (half[kind][()] == full[kind][()].astype("float16")).all(),
+                  f"float16 {kind}: the float32 cache's values rounded")
+            check(2 * half[kind].id.get_storage_size() == full[kind].id.get_storage_size(),
+                  f"float16 {kind}: half the bytes")
+    same, worst = close(losses(work, "cached16"), losses(work, "cached"), FP16_TOLERANCE)
+    print(f"tiny: 6 steps on 2 ranks, largest relative loss difference float16 vs float32 cache {worst:.2e}")
+    check(same, f"float16 cache losses within {FP16_TOLERANCE} of the float32 cache's (worst {worst:.2e})")
+    # A float32 file where a float16 one belongs is never read as float16: rebuilt.
+    shutil.copyfile(files32[0], files[0])
+    _, redone, _ = built(pretrain(work, "cached16b", 1, *steps, "pretrain.feature_cache=true",
+                                  "pretrain.feature_cache_dtype=float16"))
+    with h5py.File(files[0]) as half:
+        check(redone == 1 and half["original"].dtype == "float16",
+              f"a float32 file in a float16 cache is rebuilt ({redone})")
+
+
+def cache_bytes(folder, log):
+    return sum(os.path.getsize(f) for f in glob.glob(os.path.join(folder, "features", str(built(log)[0]), "*")))
 
 
 def vit_checks(work):
@@ -119,6 +158,15 @@ def vit_checks(work):
     print(f"ViT-B/16: one step, loss {losses(work, 'vit_plain')} vs {losses(work, 'vit_cached')} cached, "
           f"relative difference {worst:.2e}")
     check(same, f"ViT-B/16 cached loss equals the uncached within 1e-5 ({worst:.2e})")
+    log16 = pretrain(work, "vit_cached16", 1, *common, "pretrain.feature_cache=true",
+                     "pretrain.feature_cache_dtype=float16", config="lua/base.lua")
+    same, worst = close(losses(work, "vit_cached16"), losses(work, "vit_cached"), FP16_TOLERANCE)
+    size16, size32 = cache_bytes(shards, log16), cache_bytes(shards, log)
+    ratio = size16 / max(size32, 1)
+    print(f"ViT-B/16: float16 cache loss {losses(work, 'vit_cached16')}, relative difference to float32 {worst:.2e}; "
+          f"files {size16} vs {size32} bytes ({ratio:.3f})")
+    check(same, f"ViT-B/16 float16 cache loss within {FP16_TOLERANCE} of the float32 cache's ({worst:.2e})")
+    check(0.45 < ratio < 0.55, f"ViT-B/16 float16 cache files about half the size ({ratio:.3f})")
 
 
 def main():

@@ -1,9 +1,11 @@
 // BatchLoader: step order, equality with views built directly, independence
-// of worker and rank counts, prompt shutdown, and worker errors reaching next().
+// of worker and rank counts, prompt shutdown, worker errors reaching next(), and
+// the features of a ClipFeatureSource read per clip.
 #include <gtest/gtest.h>
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -110,6 +112,43 @@ TEST_F(BatchLoaderOnShards, StopsPromptlyWhenDestroyedEarly) {
   }
   { BatchLoader untouched(*data_, sampler, small_views(), 1, 0, 100000, 3, 2); }
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
+}
+
+// A ClipFeatureSource whose row of (clip, frame, view) holds width copies of a value naming all three.
+class NamingFeatures : public ClipFeatureSource {
+ public:
+  int64_t width() const override { return 5; }
+  void read_frames(int64_t clip, const int32_t* frames, int64_t count, bool enhanced, float* out) const override {
+    for (int64_t t = 0; t < count; ++t) std::fill_n(out + t * 5, 5, value(clip, frames[t], enhanced));
+  }
+  static float value(int64_t clip, int32_t frame, bool enhanced) {
+    return static_cast<float>(clip * 1000 + frame * 10 + (enhanced ? 1 : 0));
+  }
+};
+
+TEST_F(BatchLoaderOnShards, ReadsEachClipsFeaturesOfItsDrawnFramesWithOneOrThreeWorkers) {
+  const DistributedSampler sampler(7, 2, 0, 1, 5);
+  const NamingFeatures features;
+  for (int workers : {1, 3}) {
+    BatchLoader loader(*data_, sampler, small_views(), 99, 0, 6, workers, 2, {}, &features);
+    while (!loader.done()) {
+      Batch b = loader.next();
+      ASSERT_EQ(b.feature_width, 5);
+      ASSERT_EQ(b.features_original.size(), 2u * 3 * 5);
+      ASSERT_EQ(b.features_enhanced.size(), 2u * 3 * 5);
+      for (int64_t k = 0; k < 2; ++k) {
+        for (int64_t t = 0; t < 3; ++t) {
+          const int32_t frame = b.frames[k * 3 + t];
+          for (int64_t i = 0; i < 5; ++i) {
+            const size_t at = static_cast<size_t>((k * 3 + t) * 5 + i);
+            EXPECT_EQ(b.features_original[at], NamingFeatures::value(b.clips[k], frame, false)) << workers;
+            EXPECT_EQ(b.features_enhanced[at], NamingFeatures::value(b.clips[k], frame, true)) << workers;
+          }
+        }
+      }
+      loader.recycle(std::move(b));  // recycled buffers are filled again
+    }
+  }
 }
 
 // Overwrites the stored (deflated) bytes of every frame of video `video` in `file` so they no longer inflate.

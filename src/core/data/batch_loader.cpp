@@ -11,11 +11,12 @@ namespace dap {
 
 BatchLoader::BatchLoader(const ShardDataset& data, const DistributedSampler& sampler, const ViewSettings& settings,
                          uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch,
-                         std::vector<int32_t> labels)
+                         std::vector<int32_t> labels, const ClipFeatureSource* features)
     : data_(data),
       sampler_(sampler),
       builder_(data, settings),
       labels_(std::move(labels)),
+      features_(features),
       seed_(seed),
       first_step_(first_step),
       end_step_(end_step),
@@ -58,6 +59,8 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
     b.enhanced = std::move(spare_.back().enhanced);
     b.mixed = std::move(spare_.back().mixed);
     b.local = std::move(spare_.back().local);
+    b.features_original = std::move(spare_.back().features_original);
+    b.features_enhanced = std::move(spare_.back().features_enhanced);
     spare_.pop_back();
   }
   const ViewSettings& s = builder_.settings();
@@ -78,6 +81,11 @@ BatchLoader::Pending& BatchLoader::pending_batch(int64_t step) {
     b.mixed.resize(global);
     b.local.resize(static_cast<size_t>(local_batch_) * s.num_frames * 3 * s.local_size * s.local_size);
   }
+  if (features_) {
+    b.feature_width = features_->width();
+    b.features_original.resize(static_cast<size_t>(local_batch_ * s.num_frames * b.feature_width));
+    b.features_enhanced.resize(b.features_original.size());
+  }
   pending->clips_left = local_batch_;
   return *(pending_[step] = std::move(pending));
 }
@@ -96,6 +104,12 @@ void BatchLoader::build_clip(Pending& pending, int64_t index) const {
   ClipViews draws;
   builder_.build_into(clip, clip_view_seed(seed_, b.epoch, clip), targets, &draws);
   std::copy(draws.frames.begin(), draws.frames.end(), b.frames.begin() + index * b.num_frames);
+  if (features_) {
+    const size_t rows = static_cast<size_t>(index * b.num_frames * b.feature_width);
+    const int32_t* frames = b.frames.data() + index * b.num_frames;
+    features_->read_frames(clip, frames, b.num_frames, false, b.features_original.data() + rows);
+    features_->read_frames(clip, frames, b.num_frames, true, b.features_enhanced.data() + rows);
+  }
 }
 
 void BatchLoader::recycle(Batch&& batch) {

@@ -2,7 +2,8 @@
 // the batches of global steps [first_step, end_step), at most `prefetch` ahead,
 // returned strictly in step order. The views of clip c in epoch E use the seed
 // mix_seed({seed, E, c}), so batches do not depend on rank count, worker count
-// or timing. Workers split the work per clip.
+// or timing. Workers split the work per clip, and read each clip's cached
+// features too when given a ClipFeatureSource.
 #pragma once
 
 #include <condition_variable>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/data/clip_features.h"
 #include "core/data/clip_views.h"
 #include "core/data/distributed_sampler.h"
 #include "core/data/shard_dataset.h"
@@ -27,6 +29,10 @@ struct Batch {
   std::vector<int32_t> frames;  // [B, T]: the stored frames of each clip's o and e views
   // [B, T, 3, size, size] for original/enhanced/mixed, [B, T, 3, local_size, local_size] for local
   std::vector<float> original, enhanced, mixed, local;
+  // [B, T, feature_width]: the o and e views' rows from the ClipFeatureSource, for
+  // the drawn frames; empty without one.
+  std::vector<float> features_original, features_enhanced;
+  int64_t feature_width = 0;
   int batch_size = 0, num_frames = 0, size = 0, local_size = 0;
   double wait_seconds = 0;  // how long next() waited for this batch
 };
@@ -34,10 +40,11 @@ struct Batch {
 class BatchLoader {
  public:
   // labels: one per clip of `data` (e.g. pseudo-labels) in place of the shards'
-  // own; empty: the shards' labels.
+  // own; empty: the shards' labels. features: read into each batch
+  // (Batch::features_*) when given; it must outlive the loader.
   BatchLoader(const ShardDataset& data, const DistributedSampler& sampler, const ViewSettings& settings,
               uint64_t seed, int64_t first_step, int64_t end_step, int workers, int prefetch,
-              std::vector<int32_t> labels = {});
+              std::vector<int32_t> labels = {}, const ClipFeatureSource* features = nullptr);
   // Stops and joins the workers (each finishes at most the clip it is building).
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
@@ -65,6 +72,7 @@ class BatchLoader {
   const DistributedSampler& sampler_;
   ClipViewBuilder builder_;
   std::vector<int32_t> labels_;
+  const ClipFeatureSource* features_;
   uint64_t seed_;
   int64_t first_step_, end_step_;
   int prefetch_;
