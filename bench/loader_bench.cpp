@@ -16,7 +16,7 @@
 // lua/base.lua's backbone and views (the paper's: ViT-B/16, 8 x 224 + 8 x 96;
 // random weights of pretrain.seed), then measures, for 1 and 2 workers and the
 // float32 and float16 caches, the loader alone, the cached o/e features read on
-// the consuming (training) thread after next() (the path before issue 33), and
+// the consuming (training) thread after next() (the path before the loader read them), and
 // read by the workers into the batch (what training does now).
 #include <algorithm>
 #include <chrono>

@@ -3,7 +3,7 @@
 -- the authors' code reads it (github.com/xuyu0010/ARID_v1):
 --   raw/data/<Class>/<Class>_<a>_<b>.avi                  the 3,784 clips
 --   raw/list_cvt/ARID_split{1,2,3}_{train,test,other}.txt  the split lists (idx, label, path)
--- plus one list of every clip for preprocessing (README "Reproducing the paper"):
+-- plus one list of every clip for preprocessing (docs/REPRODUCING.md):
 --   cat $ARID_ROOT/raw/list_cvt/ARID_split1_{train,test,other}.txt > $ARID_ROOT/raw/list_cvt/ARID_all.txt
 -- Weights: OpenAI's ViT-B-16.pt at $DAP_CLIP_VIT_B16 (default assets/clip/ViT-B-16.pt).
 -- The paper averages splits 1-3, each with its own pretraining on its own training clips

@@ -11,7 +11,7 @@
 --   Kinetics/raw/data/...  Kinetics/raw/list_cvt/kinetics_daily_msda_{train,test}.txt
 --   MIT/raw/data/...       MIT/raw/list_cvt/mit_msda_{train,test}.txt
 -- (lists: idx<TAB>label<TAB>path under raw/data), and for preprocessing the target one list
--- of all its clips (README "Reproducing the paper"):
+-- of all its clips (docs/REPRODUCING.md):
 --   cat ARID/raw/list_cvt/arid_msda_{train,test}.txt > ARID/raw/list_cvt/arid_msda_all.txt
 -- Preprocessed shards go to out/data/dailyda_<domain> so that the source and target
 -- experiments can name each other's. Runs go to $DAP_RUN_ROOT (default runs).

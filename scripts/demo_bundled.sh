@@ -2,8 +2,7 @@
 # The demo command: installs and builds what is missing, then runs the part of
 # the pipeline that exists today on the bundled real clips with 2 MPI ranks:
 # dap-preprocess (shows the shard index), then dap-pretrain on those shards
-# (shows the loss curve and where the adapter went). Later stages join as they
-# are built (see the issues in README.md).
+# (shows the loss curve and where the adapter went).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bash "$repo/scripts/build.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # After bash scripts/demo.sh: scores every model the demo fine-tuned on the dark validation
-# split instead of the test split, the same models as the README's tables (about 2 minutes).
+# split instead of the test split, the same models as docs/DEMO.md's tables (about 2 minutes).
 # Writes runs/demo_val_check/<experiment>/<seed>/metrics.json and prints mean +- std per
 # experiment. Environment as scripts/demo.sh (DAP_DEMO_DATA, DAP_RUN_ROOT).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/build.sh as on a cluster (README "Building on a cluster"): with
+"""scripts/build.sh as on a cluster (docs/INSTALL.md, "Building on a cluster"): with
 --no-install it installs nothing, takes libtorch from Torch_DIR, and when
 libraries are missing CMake names all of them at once, with the hint where to
 point it. Configure-only runs in a temporary build folder (no compilation)."""

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""python/dap_data, installed as the README says (pip install --no-build-isolation
+"""python/dap_data, installed as docs/PYTHON.md says (pip install --no-build-isolation
 ./python into a venv over Debian's numpy, h5py and torch, offline), against the C++ stages:
 - ShardSet lists every video of real shards (dap-preprocess of the synthetic
   colour task and of real clips at a non-square size) with the ids, labels,
@@ -14,7 +14,7 @@
 - the modules load adapter.pt (PAB and lock encoder), model.pt (linear and text
   heads) and a checkpoint's DINO head strictly, and give dap-features' video
   features, class scores and prototype scores within 1e-4;
-- the README's three examples are the files in python/examples, and they run."""
+- docs/PYTHON.md's three examples are the files in python/examples, and they run."""
 import json
 import os
 import re
@@ -261,12 +261,12 @@ def check_exports(exports, work):
 
 
 def check_examples(venv_python, folder, exports):
-    with open(os.path.join(support.SOURCE, "README.md")) as f:
+    with open(os.path.join(support.SOURCE, "docs", "PYTHON.md")) as f:
         readme = f.read()
     for name in EXAMPLES:
         with open(os.path.join(support.SOURCE, "python", "examples", name)) as f:
             code = f.read()
-        check(f"```python\n{code}```" in readme, f"README shows python/examples/{name} verbatim")
+        check(f"```python\n{code}```" in readme, f"docs/PYTHON.md shows python/examples/{name} verbatim")
     args = {"read_clips.py": [folder], "train_on_shards.py": [folder],
             "load_adapter.py": [exports["pab"], exports["linear"]]}
     for name in EXAMPLES:
@@ -274,7 +274,7 @@ def check_examples(venv_python, folder, exports):
                                 capture_output=True, text=True, timeout=300)
         print(f"$ {name}\n{result.stdout}{result.stderr[-2000:]}")
         check(result.returncode == 0, f"example {name}: exit {result.returncode}")
-    check(re.search(r"epoch 2: loss", readme) is None, "README holds code, not output")
+    check(re.search(r"epoch 2: loss", readme) is None, "docs/PYTHON.md holds code, not output")
 
 
 def inside(work):
@@ -311,13 +311,13 @@ def main():
     try:
         venv = os.path.join(work, "venv")
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
-        # The README's command, offline: Debian's setuptools builds it, its numpy, h5py and torch satisfy it.
+        # docs/PYTHON.md's command, offline: Debian's setuptools builds it, its numpy, h5py and torch satisfy it.
         install = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "--no-build-isolation", "./python"],
                                  cwd=support.SOURCE, capture_output=True, text=True)
         print(install.stdout[-1500:], install.stderr[-1500:])
         check(install.returncode == 0, f"pip install --no-build-isolation ./python: exit {install.returncode}")
-        with open(os.path.join(support.SOURCE, "README.md")) as f:
-            check("venv/bin/pip install --no-build-isolation ./python" in f.read(), "README shows the install command")
+        with open(os.path.join(support.SOURCE, "docs", "PYTHON.md")) as f:
+            check("venv/bin/pip install --no-build-isolation ./python" in f.read(), "docs/PYTHON.md shows the install command")
         task, real = make_data(work)
         exports = make_exports(work)
         with open(os.path.join(work, "paths.json"), "w") as f:

@@ -17,7 +17,7 @@ computed once, beside the shards (docs/FEATURE_CACHE.md).
   within 1e-5 relative, and with the float16 cache within FP16_TOLERANCE; its
   files about half the float32 ones' size.
 
-Since issue 33 the loader's workers read the cached rows (Batch::features_*):
+The loader's workers read the cached rows (Batch::features_*):
 the losses above are of that path."""
 import glob
 import json

@@ -9,6 +9,9 @@
 - CMake: no stage library links another stage's library; core links none.
 - Every "METHOD.md N" reference names a section of docs/METHOD.md; no doc
   outside the repository is cited; no work-tracking issue numbers.
+- Every relative link of README.md and docs/*.md names a file that exists (and,
+  with #anchor, a heading of that file); docs/CONFIG.md is what
+  scripts/config_reference.py renders from lua/base.lua.
 """
 import os
 import re
@@ -132,7 +135,7 @@ def check_doc_references():
             if missing:
                 fail(f"{rel}: \"{match.group(0)}\" cites section(s) {sorted(missing)} that docs/METHOD.md lacks")
         for doc in ["DESIGN.md", "STYLE.md", "SLURM_LOCAL.md", "GPU.md"]:
-            if doc in text:
+            if doc in text and not os.path.exists(os.path.join(SOURCE, "docs", doc)):
                 fail(f"{rel} cites {doc}, which is not in the repository")
         for match in re.finditer(r"\bissues? #?\d+", text, re.I):
             fail(f"{rel}: work-tracking reference \"{match.group(0)}\"")
@@ -146,17 +149,58 @@ def self_test():
         fail("self-test: a stage including core was refused")
 
 
+def anchor(heading):
+    """GitHub's anchor for a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def check_doc_links():
+    pages = [os.path.join(SOURCE, "README.md")]
+    docs = os.path.join(SOURCE, "docs")
+    pages += [os.path.join(docs, name) for name in sorted(os.listdir(docs)) if name.endswith(".md")]
+    link = re.compile(r"\]\(([^)\s]+)\)")
+    for page in pages:
+        rel = os.path.relpath(page, SOURCE)
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"```.*?```", "", text, flags=re.S)
+        for target in link.findall(text):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            path, _, fragment = target.partition("#")
+            file = os.path.normpath(os.path.join(os.path.dirname(page), path)) if path else page
+            if not os.path.exists(file):
+                fail(f"{rel}: link ({target}) names a file that does not exist")
+            elif fragment and file.endswith(".md"):
+                with open(file, encoding="utf-8") as f:
+                    headings = {anchor(h) for h in re.findall(r"^#+ (.*)$", f.read(), re.M)}
+                if fragment not in headings:
+                    fail(f"{rel}: link ({target}) names no heading of {os.path.relpath(file, SOURCE)}")
+
+
+def check_config_reference():
+    script = os.path.join(SOURCE, "scripts", "config_reference.py")
+    import subprocess
+    result = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True,
+                            env=dict(os.environ, DAP_SOURCE_DIR=SOURCE))
+    if result.returncode != 0:
+        fail("docs/CONFIG.md: " + (result.stdout + result.stderr).strip())
+
+
 def main():
     self_test()
     check_stage_includes()
     check_core_layers()
     check_cmake_links()
     check_doc_references()
+    check_doc_links()
+    check_config_reference()
     for message in failures:
         print("FAIL:", message)
     if failures:
         return 1
-    print("layout: stages include only core and themselves; core layers depend downwards; doc references resolve")
+    print("layout: stages include only core and themselves; core layers depend downwards; doc references and links resolve; docs/CONFIG.md is up to date")
     return 0
 
 

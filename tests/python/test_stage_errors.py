@@ -2,7 +2,7 @@
 """Errors that every rank meets the same way end a 2-rank job cleanly.
 
 Each case runs a stage under mpirun with 2 ranks, as users run it, and checks
-the documented exit code (README "Exit codes"), one clear message, and no
+the documented exit code (docs/EXIT_CODES.md), one clear message, and no
 MPI_Abort (whose page of noise would bury the message):
 - a manifest with two files whose names differ only by extension (the same id),
 - a shard folder without index.json,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dress rehearsal of the paper's experiments: the README's "Reproducing the paper" commands,
+# Dress rehearsal of the paper's experiments: the commands of docs/REPRODUCING.md,
 # as written, on the two-node test cluster (tests/slurm/slurm_two_nodes.sh), in a fresh copy
 # of the repository with a fake ARID and a fake Daily-DA in their release layouts
 # (tests/slurm/rehearsal/make_fake_paper_data.py) and small models
@@ -42,16 +42,16 @@ echo "== fake ARID and Daily-DA"
 /usr/bin/python3 "$here/rehearsal/make_fake_paper_data.py" --synth "$build_dir/bin/dap-synth" \
   --arid-lists "$assets/arid" --out "$T/datasets"
 
-echo "== the README's commands, as written"
-# The site settings of the README's example, for this cluster: the fake data, the two nodes
+echo "== docs/REPRODUCING.md's commands, as written"
+# The site settings of docs/REPRODUCING.md's example, for this cluster: the fake data, the two nodes
 # (jobs of one rank, spread over both), and the small models.
 export ARID_ROOT=$T/datasets/ARID DAILYDA_ROOT=$T/datasets/Daily-DA
 export DAP_CONFIG_OVERLAY=$here/rehearsal/small_models.lua
 CLUSTER=(--sbatch "-t 20 -c 1")
 unset DAP_SOURCE_DIR DAP_BUILD_DIR # a user's shell has neither
-block=$(sed -n '/^<!-- reproduce-the-paper: begin -->$/,/^<!-- reproduce-the-paper: end -->$/p' "$repo/README.md" |
+block=$(sed -n '/^<!-- reproduce-the-paper: begin -->$/,/^<!-- reproduce-the-paper: end -->$/p' "$repo/docs/REPRODUCING.md" |
   sed '1,2d;$d' | sed '$d')
-check "the README has the commands" test -n "$block"
+check "docs/REPRODUCING.md has the commands" test -n "$block"
 echo "$block" | sed 's/^/       /'
 cd "$repo"
 status=0

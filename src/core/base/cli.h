@@ -1,4 +1,4 @@
-// The command line every stage shares (README "Running preprocessing"):
+// The command line every stage shares (docs/PREPROCESS.md):
 //   dap-<stage> --config lua/<file>.lua [key.path=value ...] [--print-config]
 // Parsing only; each stage's main loads the config and acts on print_config.
 #pragma once

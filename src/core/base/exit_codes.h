@@ -1,5 +1,5 @@
 // The exit codes of every dap-<stage> program, in one place. The job scripts
-// act on them (75: requeue), and users read them in the README.
+// act on them (75: requeue), and users read them in docs/EXIT_CODES.md.
 #pragma once
 
 namespace dap {

@@ -1,6 +1,6 @@
 // Where every stage's outputs lie, in one place: each stage asks here for the
 // folders it writes and the files of other stages it reads, so the layout of
-// a run folder (README "Run folders") is defined once.
+// a run folder (docs/ARCHITECTURE.md, data flow) is defined once.
 //
 //   run.root/run.name/
 //     preprocess/                       config.lua, summary of the shards written

@@ -1,6 +1,6 @@
 -- Small models, small frames and a few steps for the dress rehearsal of the paper's
 -- experiments (tests/slurm/test_paper_rehearsal.sh). Exported as DAP_CONFIG_OVERLAY, it
--- applies over every shipped paper config, so that the README's "Reproducing the paper"
+-- applies over every shipped paper config, so that docs/REPRODUCING.md's
 -- commands run exactly as written, only small: every data path, list, split, seed, chain and
 -- table label stays the config's own.
 return {
