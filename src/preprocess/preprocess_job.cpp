@@ -20,6 +20,7 @@
 #include "core/data/manifest.h"
 #include "core/dist/shared_counters.h"
 #include "core/dist/shared_failure.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/io/atomic_file.h"
 #include "core/io/folder_lock.h"
 #include "core/io/sha256.h"
@@ -189,7 +190,10 @@ int run_preprocess(const StageContext& stage) {
                      {"space_reported", space.known()}}
                     .dump();
   }
-  const json work = json::parse(broadcast_string(work_text));
+  const json work = [&] {
+    UnboundedWait checking_shards;  // rank 0 reads every existing shard's checksum first
+    return json::parse(broadcast_string(work_text));
+  }();
   const std::vector<ManifestEntry> pending = entries_from_json(work.at("videos"));
   if (mpi.is_root()) spdlog::info("{} of {} videos to process into {}", pending.size(), manifest.size(), folder);
   bool space_reported = work.at("space_reported");

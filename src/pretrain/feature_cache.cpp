@@ -15,6 +15,7 @@
 #include "core/data/clip_views.h"
 #include "core/dist/mpi_context.h"
 #include "core/dist/shared_failure.h"
+#include "core/dist/stall_watchdog.h"
 #include "core/io/disk_space.h"
 #include "core/io/hdf5_handle.h"
 #include "core/io/sha256.h"
@@ -177,7 +178,10 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
       }
     }
   }
-  missing = nlohmann::json::parse(broadcast_string(missing.dump()));
+  {
+    UnboundedWait checking_files;  // rank 0 opens every existing cache file first
+    missing = nlohmann::json::parse(broadcast_string(missing.dump()));
+  }
   for (const auto& index : indexes) report_.shards += static_cast<int64_t>(index.shards.size());
   report_.built = static_cast<int64_t>(missing.size());
 
@@ -250,9 +254,12 @@ FeatureCache::FeatureCache(const ShardDataset& data, const config::PretrainConfi
     }
   }
   report_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  share_out_of_space(out_of_space);
-  if (allreduce_sum(failure.empty() ? 0 : 1) > 0) {
-    throw Error(failure.empty() ? "the feature cache could not be built on another rank (see its log)" : failure);
+  {
+    UnboundedWait unequal_shares;  // a rank with a shard more may be minutes behind
+    share_out_of_space(out_of_space);
+    if (allreduce_sum(failure.empty() ? 0 : 1) > 0) {
+      throw Error(failure.empty() ? "the feature cache could not be built on another rank (see its log)" : failure);
+    }
   }
 
   // Every rank opens every file (a rank reads whichever clips its batches hold).

@@ -52,6 +52,24 @@ TEST(StallWatchdogDeathTest, LeavesShortWaitsAloneAndCountsNestedWaitsFromTheOut
       ::testing::ExitedWithCode(kExitLostPeer), "in the outer wait");
 }
 
+TEST(StallWatchdogDeathTest, DoesNotCountWaitsInsideAnUnboundedWait) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        init_logging(0, 2);
+        start_stall_watchdog(0.3, 2);
+        {
+          UnboundedWait rank_zero_scans;
+          PeerWait wait("a broadcast");
+          sleep_ms(1000);  // three timeouts: not counted
+        }
+        PeerWait after("the wait after it");  // counted again
+        sleep_ms(5000);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(kExitLostPeer), "in the wait after it");
+}
+
 TEST(StallWatchdogDeathTest, IsOffForOneRankAndForTimeoutZero) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(

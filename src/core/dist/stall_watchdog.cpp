@@ -67,4 +67,12 @@ PeerWait::~PeerWait() {
   wait_started_ns.store(0);
 }
 
+UnboundedWait::UnboundedWait() : outer_started_ns_(wait_started_ns.exchange(0)) { ++wait_depth; }
+
+UnboundedWait::~UnboundedWait() {
+  --wait_depth;
+  // An enclosing wait goes on counting from when it began.
+  wait_started_ns.store(outer_started_ns_);
+}
+
 }  // namespace dap

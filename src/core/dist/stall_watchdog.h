@@ -7,6 +7,8 @@
 // wait, exit kExitLostPeer, which the Slurm scripts requeue.
 #pragma once
 
+#include <cstdint>
+
 namespace dap {
 
 // Starts the watchdog thread (once per process). No-op for one rank, or when
@@ -22,6 +24,22 @@ class PeerWait {
   ~PeerWait();
   PeerWait(const PeerWait&) = delete;
   PeerWait& operator=(const PeerWait&) = delete;
+};
+
+// Marks a wait whose length says nothing about the others' health, so the waits
+// inside it are not counted: rank 0 checking a large folder of shards while the
+// others wait for its list, or the ranks' unequal shares of a feature cache build
+// (a shard more on one rank can take longer than any timeout that still catches a
+// lost node quickly).
+class UnboundedWait {
+ public:
+  UnboundedWait();
+  ~UnboundedWait();
+  UnboundedWait(const UnboundedWait&) = delete;
+  UnboundedWait& operator=(const UnboundedWait&) = delete;
+
+ private:
+  int64_t outer_started_ns_ = 0;
 };
 
 }  // namespace dap
