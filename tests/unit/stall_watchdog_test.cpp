@@ -36,14 +36,15 @@ TEST(StallWatchdogDeathTest, LeavesShortWaitsAloneAndCountsNestedWaitsFromTheOut
   EXPECT_EXIT(
       {
         init_logging(0, 2);
-        start_stall_watchdog(0.5, 2);
-        for (int i = 0; i < 6; ++i) {  // 1.2 s of short waits, none longer than 0.2 s
+        // Margins of 10x between a short wait and the timeout: a loaded machine may oversleep.
+        start_stall_watchdog(1.0, 2);
+        for (int i = 0; i < 12; ++i) {  // 1.2 s of short waits, none longer than 0.1 s
           PeerWait wait("a short wait");
-          sleep_ms(200);
+          sleep_ms(100);
         }
-        sleep_ms(800);  // no wait in progress: the watchdog has nothing to count
+        sleep_ms(1500);  // no wait in progress: the watchdog has nothing to count
         PeerWait outer("the outer wait");
-        for (int i = 0; i < 10; ++i) {
+        for (int i = 0; i < 20; ++i) {
           PeerWait inner("an inner wait");
           sleep_ms(200);
         }
